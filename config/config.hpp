@@ -1,0 +1,143 @@
+// The typed configuration of one appliance: the YAML contract of DESIGN.md
+// ("Config contract"), after validation. Names follow the seed
+// (shared/seed/dual-device-arp-hot-backup.md).
+//
+// Thread-safety: plain values. Loaded once on the main thread before EAL
+// starts the workers; read-only afterwards.
+#pragma once
+
+#include "config/net.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wg::config {
+
+// Limits enforced by the validator; also used by the importer and the docs.
+inline constexpr unsigned kVridMin = 1, kVridMax = 255;
+inline constexpr unsigned kPriorityMin = 1, kPriorityMax = 254; // 255 = owner, 0 = release: not configurable
+inline constexpr unsigned kPriorityDefault = 100;
+inline constexpr unsigned kDelayMaxS = 3600; // preempt delay and recover-delay
+inline constexpr unsigned kBackupIdMin = 1, kBackupIdMax = 65535;
+inline constexpr unsigned kAdvertMsMin = 10, kAdvertMsMax = 40950; // v3: centiseconds, 12 bits
+inline constexpr unsigned kWorkersMax = 64;
+inline constexpr uint32_t kAdjacencyCapacityDefault = 1u << 20;
+inline constexpr uint32_t kAdjacencyCapacityMin = 64, kAdjacencyCapacityMax = 1u << 26;
+inline constexpr unsigned kIdleSleepMaxUs = 100000;
+inline constexpr unsigned kAuthKeyMaxMd5 = 255, kAuthKeyMaxSimple = 8; // RFC 2338 §5.3.10: simple text is 8 octets
+
+struct Dataplane {
+    unsigned workers = 1;
+    unsigned idle_sleep_us = 0; // 0: pure busy polling
+    uint32_t adjacency_capacity = kAdjacencyCapacityDefault;
+};
+
+struct Preempt {
+    bool enabled = true;   // VRRP default (RFC 5798 §6.1 Preempt_Mode = True)
+    unsigned delay_s = 0;  // seed: preempt-mode timer delay 600
+};
+
+struct VrrpGroup {
+    uint8_t vrid = 0;
+    std::vector<Ipv4> virtual_ips;
+    bool admin = false;                 // seed: admin-vrrp
+    uint8_t priority = kPriorityDefault;
+    Preempt preempt;
+    unsigned recover_delay_s = 0;       // seed: vrrp recover-delay
+    uint8_t version = 2;                // 2 (RFC 3768) or 3 (RFC 5798)
+    unsigned advert_interval_ms = 1000;
+};
+
+struct Interface {
+    std::string name;                   // e.g. GigabitEthernet0/1/0, LoopBack1
+    std::string port;                   // PCI address or DPDK vdev spec; empty: kernel-side (loopback)
+    std::optional<Prefix> address;
+    std::vector<VrrpGroup> vrrp;
+    std::string remote_backup_profile;  // empty: none bound
+
+    bool is_dpdk() const { return !port.empty(); }
+};
+
+struct Route {
+    Prefix prefix; // network address (no host bits)
+    Ipv4 via;
+};
+
+struct StaticArp {
+    Ipv4 ip;
+    Mac mac;
+    std::string interface;
+};
+
+struct PkiDomain {
+    std::string name;
+    std::string ca;          // PEM paths; relative paths are resolved against
+    std::string certificate; // the config file's directory at load time
+    std::string key;
+};
+
+struct SslPolicy {
+    std::string name;
+    std::string pki_domain;
+};
+
+struct RemoteBackupService {
+    std::string name;
+    std::string ssl_policy;
+    Ipv4 peer;
+    Ipv4 source;
+    uint16_t port = 0;
+    std::vector<std::string> batch_backup; // service types backed up in batch on connect ("arp")
+};
+
+enum class AuthMode { none, simple, md5 };
+
+struct VrrpAuth {
+    AuthMode mode = AuthMode::none;
+    std::string key;
+};
+
+struct RbpVrrp {
+    uint8_t vrid = 0;
+    std::string interface;
+    VrrpAuth authentication;
+};
+
+struct RemoteBackupProfile {
+    std::string name;
+    std::vector<std::string> service_type; // "arp"
+    uint32_t backup_id = 0;
+    std::string remote_backup_service;
+    std::string peer_backup = "hot";
+    RbpVrrp vrrp;
+};
+
+struct Control {
+    std::string socket; // Unix socket path of the operator channel
+};
+
+struct Config {
+    std::string sysname;
+    Dataplane dataplane;
+    std::vector<Interface> interfaces; // document order
+    std::vector<Route> routes;
+    std::vector<StaticArp> arp_static;
+    std::vector<PkiDomain> pki_domain;
+    std::vector<SslPolicy> ssl_policy;
+    std::vector<RemoteBackupService> remote_backup_service;
+    std::vector<RemoteBackupProfile> remote_backup_profile;
+    Control control;
+
+    const Interface* find_interface(std::string_view name) const;
+    const PkiDomain* find_pki_domain(std::string_view name) const;
+    const SslPolicy* find_ssl_policy(std::string_view name) const;
+    const RemoteBackupService* find_rbs(std::string_view name) const;
+    const RemoteBackupProfile* find_rbp(std::string_view name) const;
+};
+
+// Default control socket when the config names none.
+std::string default_socket_path(std::string_view sysname);
+
+} // namespace wg::config

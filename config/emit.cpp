@@ -1,0 +1,217 @@
+// Config → YAML (see emit.hpp), formatted by hand so that the output reads
+// like config/examples/device-a.yaml: the contract's key order, flow maps and
+// flow sequences where the example uses them, block maps elsewhere.
+//
+// Defaults: dataplane and every VRRP field are always written (the examples
+// show them, and a reader should not need to know the defaults); empty
+// optional sections (routes, arp_static, ...) and empty optional fields
+// (a loopback's port, an unbound profile) are left out.
+
+#include "config/emit.hpp"
+
+#include <cstdio>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+namespace wg::config {
+namespace {
+
+constexpr size_t kMaxLine = 110; // STYLE.md: the repository's line length
+
+bool plain_safe_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '/' || c == '-';
+}
+
+bool iequals_word(std::string_view s, std::string_view word) {
+    if (s.size() != word.size()) return false;
+    for (size_t i = 0; i < s.size(); ++i)
+        if ((s[i] | 0x20) != word[i]) return false;
+    return true;
+}
+
+std::string quoted(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));
+                out += buf;
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out + "\"";
+}
+
+// A string scalar: plain when YAML cannot read it as anything but this
+// string, double-quoted otherwise. Anything starting like a number (a PCI
+// address, "2046") or spelling a YAML 1.1 boolean/null is quoted, as is
+// anything with flow or mapping indicators (a vdev spec's ',' and '=', a MAC's ':').
+std::string scalar(std::string_view s) {
+    if (s.empty()) return "\"\"";
+    bool plain = true;
+    for (char c : s) plain = plain && plain_safe_char(c);
+    char first = s.front();
+    if ((first >= '0' && first <= '9') || first == '.' || first == '-') plain = false;
+    for (std::string_view word : {"true", "false", "yes", "no", "on", "off", "y", "n", "null"})
+        if (iequals_word(s, word)) plain = false;
+    return plain ? std::string(s) : quoted(s);
+}
+
+using Fields = std::vector<std::pair<std::string, std::string>>; // key → already formatted value
+
+std::string flow_map(const Fields& fields) {
+    std::string out = "{";
+    for (size_t i = 0; i < fields.size(); ++i)
+        out += (i ? ", " : "") + fields[i].first + ": " + fields[i].second;
+    return out + "}";
+}
+
+// "KEY: {a: 1, b: 2}" when it fits on one line, else a block map.
+void map_entry(std::ostream& os, int indent, const std::string& key, const Fields& fields) {
+    std::string pad(static_cast<size_t>(indent), ' ');
+    std::string line = pad + key + ": " + flow_map(fields);
+    if (line.size() <= kMaxLine || fields.empty()) {
+        os << line << '\n';
+        return;
+    }
+    os << pad << key << ":\n";
+    for (const auto& [k, v] : fields) os << pad << "  " << k << ": " << v << '\n';
+}
+
+template <class T, class F>
+std::string flow_seq(const std::vector<T>& items, F format) {
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + format(items[i]);
+    return out + "]";
+}
+
+std::string str_seq(const std::vector<std::string>& items) { return flow_seq(items, scalar); }
+
+void emit_vrrp(std::ostream& os, const VrrpGroup& g) {
+    os << "      - vrid: " << unsigned{g.vrid} << '\n';
+    os << "        virtual_ip: " << flow_seq(g.virtual_ips, [](Ipv4 ip) { return ip.str(); }) << '\n';
+    os << "        admin: " << (g.admin ? "true" : "false") << '\n';
+    os << "        priority: " << unsigned{g.priority} << '\n';
+    if (g.preempt.enabled)
+        os << "        preempt: {delay: " << g.preempt.delay_s << "}\n";
+    else
+        os << "        preempt: false\n";
+    os << "        recover_delay: " << g.recover_delay_s << '\n';
+    os << "        version: " << unsigned{g.version} << '\n';
+    os << "        advert_interval_ms: " << g.advert_interval_ms << '\n';
+}
+
+void emit_interface(std::ostream& os, const Interface& i) {
+    if (i.port.empty() && !i.address && i.vrrp.empty() && i.remote_backup_profile.empty()) {
+        os << "  " << scalar(i.name) << ": {}\n";
+        return;
+    }
+    os << "  " << scalar(i.name) << ":\n";
+    if (!i.port.empty()) os << "    port: " << quoted(i.port) << '\n';
+    if (i.address) os << "    address: " << i.address->str() << '\n';
+    if (!i.vrrp.empty()) {
+        os << "    vrrp:\n";
+        for (const auto& g : i.vrrp) emit_vrrp(os, g);
+    }
+    if (!i.remote_backup_profile.empty())
+        os << "    remote_backup_profile: " << scalar(i.remote_backup_profile) << '\n';
+}
+
+void emit_profile(std::ostream& os, const RemoteBackupProfile& p) {
+    os << "  " << scalar(p.name) << ":\n";
+    os << "    service_type: " << str_seq(p.service_type) << '\n';
+    os << "    backup_id: " << p.backup_id << '\n';
+    os << "    remote_backup_service: " << scalar(p.remote_backup_service) << '\n';
+    os << "    peer_backup: " << scalar(p.peer_backup) << '\n';
+    // The example's layout: the authentication map on a continuation line
+    // aligned with the first key, so the key stays readable.
+    std::string head =
+        "    vrrp: {vrid: " + std::to_string(p.vrrp.vrid) + ", interface: " + scalar(p.vrrp.interface);
+    if (p.vrrp.authentication.mode == AuthMode::none) {
+        os << head << "}\n";
+        return;
+    }
+    const char* mode = p.vrrp.authentication.mode == AuthMode::md5 ? "md5" : "simple";
+    os << head << ",\n"
+       << std::string(sizeof "    vrrp: {" - 1, ' ') << "authentication: {mode: " << mode
+       << ", key: " << scalar(p.vrrp.authentication.key) << "}}\n";
+}
+
+} // namespace
+
+std::string to_yaml(const Config& c) {
+    std::ostringstream os;
+    os << "sysname: " << scalar(c.sysname) << '\n';
+    os << "dataplane:\n";
+    os << "  workers: " << c.dataplane.workers << '\n';
+    os << "  idle_sleep_us: " << c.dataplane.idle_sleep_us << '\n';
+    os << "  adjacency_capacity: " << c.dataplane.adjacency_capacity << '\n';
+    if (!c.interfaces.empty()) {
+        os << "interfaces:\n";
+        for (const auto& i : c.interfaces) emit_interface(os, i);
+    }
+    if (!c.routes.empty()) {
+        os << "routes:\n";
+        for (const auto& r : c.routes)
+            os << "  - " << flow_map({{"prefix", r.prefix.str()}, {"via", r.via.str()}}) << '\n';
+    }
+    if (!c.arp_static.empty()) {
+        os << "arp_static:\n";
+        for (const auto& a : c.arp_static)
+            os << "  - "
+               << flow_map(
+                      {{"ip", a.ip.str()}, {"mac", quoted(a.mac.str())}, {"interface", scalar(a.interface)}})
+               << '\n';
+    }
+    if (!c.pki_domain.empty()) {
+        os << "pki_domain:\n";
+        for (const auto& d : c.pki_domain)
+            map_entry(os, 2, scalar(d.name),
+                      {{"ca", scalar(d.ca)}, {"certificate", scalar(d.certificate)}, {"key", scalar(d.key)}});
+    }
+    if (!c.ssl_policy.empty()) {
+        os << "ssl_policy:\n";
+        for (const auto& p : c.ssl_policy)
+            map_entry(os, 2, scalar(p.name), {{"pki_domain", scalar(p.pki_domain)}});
+    }
+    if (!c.remote_backup_service.empty()) {
+        os << "remote_backup_service:\n";
+        for (const auto& s : c.remote_backup_service) {
+            os << "  " << scalar(s.name) << ":\n";
+            os << "    ssl_policy: " << scalar(s.ssl_policy) << '\n';
+            os << "    peer: " << s.peer.str() << '\n';
+            os << "    source: " << s.source.str() << '\n';
+            os << "    port: " << s.port << '\n';
+            if (!s.batch_backup.empty()) os << "    batch_backup: " << str_seq(s.batch_backup) << '\n';
+        }
+    }
+    if (!c.remote_backup_profile.empty()) {
+        os << "remote_backup_profile:\n";
+        for (const auto& p : c.remote_backup_profile) emit_profile(os, p);
+    }
+    if (!c.control.socket.empty()) {
+        os << "control:\n";
+        os << "  socket: " << scalar(c.control.socket) << '\n';
+    }
+    return os.str();
+}
+
+} // namespace wg::config

@@ -1,0 +1,423 @@
+// YAML → Config, pass 1: the shape of the document (keys, types, ranges,
+// syntax of addresses), section by section, recording where each value came
+// from. The remote-backup sections (PKI domain .. RBP) are in load_backup.cpp. Pass 2 (validate.cpp) checks
+// what needs the whole config: references between objects, uniqueness, subnets, certificate files.
+//
+// Every problem becomes one located Diagnostic and parsing goes on, so one
+// run reports all of a file's errors; they are sorted into document order
+// at the end. Key names follow DESIGN.md "Config contract" and the seed.
+#include "config/loader.hpp"
+
+#include "config/loader_internal.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace wg::config {
+
+namespace {
+
+using detail::describe;
+using detail::Field;
+using detail::Loc;
+using detail::loc_of;
+using detail::Reader;
+
+using detail::kNameRule;
+
+constexpr size_t kSunPathMax = 107; // sizeof(sockaddr_un::sun_path) - NUL
+
+class Parser {
+public:
+    Parser(Reader& reader, Config& config, detail::Locations& locs) : r_(reader), c_(config), l_(locs) {}
+
+    void document(const YAML::Node& root) {
+        if (!r_.expect_map(root, loc_of(root), "configuration")) return;
+        const auto top =
+            r_.fields(root, "at top level",
+                      {"sysname", "dataplane", "interfaces", "routes", "arp_static", "pki_domain",
+                       "ssl_policy", "remote_backup_service", "remote_backup_profile", "control"});
+        r_.require(top, "sysname", "at top level", loc_of(root));
+        r_.require(top, "interfaces", "at top level", loc_of(root));
+        for (const auto& f : top) {
+            if (f.name == "sysname")
+                sysname(f);
+            else if (f.name == "dataplane")
+                dataplane(f);
+            else if (f.name == "interfaces")
+                interfaces(f);
+            else if (f.name == "routes")
+                routes(f);
+            else if (f.name == "arp_static")
+                arp_static(f);
+            else if (f.name == "control")
+                control(f);
+            else
+                detail::backup_section(r_, c_, l_, f); // pki_domain .. remote_backup_profile
+        }
+    }
+
+private:
+    // Optional sections may be left empty (`routes:` with every entry
+    // commented out) without being an error.
+    static bool empty_section(const Field& f) { return detail::empty_section(f); }
+
+    bool sequence(const Field& f, std::string_view label) {
+        if (f.value.IsSequence()) return true;
+        r_.error(f.value_loc(), std::string(label) + " must be a list, got " + describe(f.value));
+        return false;
+    }
+
+    void sysname(const Field& f) {
+        auto name = r_.string(f, "sysname");
+        if (!name) return;
+        if (!detail::valid_name(*name)) {
+            r_.error(f.value_loc(),
+                     "sysname '" + *name + "' is invalid (expected " + std::string(kNameRule) + ")");
+            return;
+        }
+        c_.sysname = *name;
+    }
+
+    void dataplane(const Field& f) {
+        if (empty_section(f) || !r_.expect_map(f, "dataplane")) return;
+        for (const auto& d :
+             r_.fields(f.value, "in dataplane", {"workers", "idle_sleep_us", "adjacency_capacity"})) {
+            if (d.name == "workers") {
+                if (auto v = r_.integer(d, "workers", 1, kWorkersMax)) c_.dataplane.workers = unsigned(*v);
+            } else if (d.name == "idle_sleep_us") {
+                if (auto v = r_.integer(d, "idle_sleep_us", 0, kIdleSleepMaxUs))
+                    c_.dataplane.idle_sleep_us = unsigned(*v);
+            } else if (d.name == "adjacency_capacity") {
+                if (auto v =
+                        r_.integer(d, "adjacency_capacity", kAdjacencyCapacityMin, kAdjacencyCapacityMax))
+                    c_.dataplane.adjacency_capacity = uint32_t(*v);
+            }
+        }
+    }
+
+    void interfaces(const Field& f) {
+        l_.interfaces_key = f.key_loc();
+        if (!r_.expect_map(f, "interfaces")) return;
+        if (f.value.size() == 0) {
+            r_.error(f.value_loc(), "interfaces must define at least one interface");
+            return;
+        }
+        for (const auto& entry : r_.entries(f.value, "in interfaces")) interface(entry);
+    }
+
+    void interface(const Field& entry) {
+        if (!detail::valid_interface_name(entry.name)) {
+            r_.error(entry.key_loc(), "interface name '" + entry.name +
+                                          "' is invalid (expected 1-64 printable characters without spaces)");
+            return;
+        }
+        Interface itf;
+        itf.name = entry.name;
+        detail::InterfaceLocs locs;
+        locs.name = entry.key_loc();
+        const std::string label = "interface '" + itf.name + "'";
+        if (!r_.expect_map(entry, label)) {
+            locs.complete = false;
+        } else {
+            for (const auto& f : r_.fields(entry.value, "in " + label,
+                                           {"port", "address", "vrrp", "remote_backup_profile"})) {
+                if (f.name == "port") {
+                    if (auto v = r_.string(f, "port")) {
+                        itf.port = *v;
+                        locs.port = f.value_loc();
+                    } else {
+                        locs.complete = false;
+                    }
+                } else if (f.name == "address") {
+                    locs.address_present = true;
+                    if (auto p = r_.prefix(f, "address")) {
+                        itf.address = *p;
+                        locs.address = f.value_loc();
+                    }
+                } else if (f.name == "vrrp") {
+                    locs.vrrp = f.key_loc();
+                    vrrp_groups(f, itf, locs);
+                } else if (f.name == "remote_backup_profile") {
+                    if (auto v = r_.string(f, "remote_backup_profile")) {
+                        itf.remote_backup_profile = *v;
+                        locs.rbp = f.value_loc();
+                    }
+                }
+            }
+        }
+        c_.interfaces.push_back(std::move(itf));
+        l_.interfaces.push_back(std::move(locs));
+    }
+
+    void vrrp_groups(const Field& f, Interface& itf, detail::InterfaceLocs& locs) {
+        if (empty_section(f) || !sequence(f, "vrrp")) return;
+        if (f.value.size() == 0) {
+            r_.error(f.value_loc(), "vrrp must not be empty");
+            return;
+        }
+        for (const auto& item : f.value) {
+            if (!r_.expect_map(item, loc_of(item), "vrrp group")) {
+                locs.vrids_complete = false;
+                continue;
+            }
+            VrrpGroup g;
+            detail::GroupLocs gl;
+            const auto fields = r_.fields(item, "in vrrp group",
+                                          {"vrid", "virtual_ip", "admin", "priority", "preempt",
+                                           "recover_delay", "version", "advert_interval_ms"});
+            if (!r_.require(fields, "vrid", "in vrrp group", loc_of(item))) locs.vrids_complete = false;
+            r_.require(fields, "virtual_ip", "in vrrp group", loc_of(item));
+            bool version_ok = true;
+            Loc advert_at; // set when advert_interval_ms parsed
+            for (const auto& v : fields) {
+                if (v.name == "vrid") {
+                    if (auto n = r_.integer(v, "vrid", kVridMin, kVridMax)) {
+                        g.vrid = uint8_t(*n);
+                        gl.vrid = v.value_loc();
+                    } else {
+                        locs.vrids_complete = false;
+                    }
+                } else if (v.name == "virtual_ip") {
+                    if (auto items = r_.scalar_list(v, "virtual_ip", true)) {
+                        for (const auto& node : *items) {
+                            if (auto ip = r_.ipv4(node, loc_of(node), "virtual_ip")) {
+                                g.virtual_ips.push_back(*ip);
+                                gl.vips.push_back(loc_of(node));
+                            }
+                        }
+                    }
+                } else if (v.name == "admin") {
+                    if (auto b = r_.boolean(v, "admin")) g.admin = *b;
+                } else if (v.name == "priority") {
+                    if (auto n = r_.integer(v, "priority", kPriorityMin, kPriorityMax))
+                        g.priority = uint8_t(*n);
+                } else if (v.name == "preempt") {
+                    preempt(v, g.preempt);
+                } else if (v.name == "recover_delay") {
+                    if (auto n = r_.integer(v, "recover_delay", 0, kDelayMaxS))
+                        g.recover_delay_s = unsigned(*n);
+                } else if (v.name == "version") {
+                    if (auto n = r_.integer(v, "version", 2, 3))
+                        g.version = uint8_t(*n);
+                    else
+                        version_ok = false;
+                } else if (v.name == "advert_interval_ms") {
+                    if (auto n = r_.integer(v, "advert_interval_ms", kAdvertMsMin, kAdvertMsMax))
+                        g.advert_interval_ms = unsigned(*n), advert_at = v.value_loc();
+                }
+            }
+            if (advert_at.line != 0 && version_ok) advert_granularity(advert_at, g);
+            itf.vrrp.push_back(std::move(g));
+            locs.groups.push_back(std::move(gl));
+        }
+    }
+
+    // The interval is carried in whole seconds by VRRPv2 (RFC 3768 §5.3.7,
+    // Adver Int) and in centiseconds by VRRPv3 (RFC 5798 §5.2.7): a value
+    // the wire cannot carry would silently be rounded.
+    void advert_granularity(Loc at, const VrrpGroup& g) {
+        const unsigned ms = g.advert_interval_ms;
+        if (g.version == 2 && ms % 1000 != 0)
+            r_.error(at, "advert_interval_ms " + std::to_string(ms) +
+                             " must be a multiple of 1000 for VRRP version 2 (whole seconds)");
+        else if (g.version == 3 && ms % 10 != 0)
+            r_.error(at, "advert_interval_ms " + std::to_string(ms) +
+                             " must be a multiple of 10 for VRRP version 3 (centiseconds)");
+    }
+
+    // preempt: true | false | {delay: N} | {enabled: bool, delay: N}.
+    void preempt(const Field& f, Preempt& p) {
+        if (detail::is_plain(f.value)) {
+            const std::string& t = f.value.Scalar();
+            if (t == "true" || t == "True" || t == "TRUE" || t == "false" || t == "False" || t == "FALSE") {
+                p.enabled = r_.boolean(f, "preempt").value_or(true);
+                return;
+            }
+        }
+        if (!f.value.IsMap()) {
+            r_.error(f.value_loc(),
+                     "preempt must be true, false or a map {enabled, delay}, got " + describe(f.value));
+            return;
+        }
+        Loc delay_key; // set when a delay is given
+        for (const auto& v : r_.fields(f.value, "in preempt", {"enabled", "delay"})) {
+            if (v.name == "enabled") {
+                if (auto b = r_.boolean(v, "preempt enabled")) p.enabled = *b;
+            } else if (v.name == "delay") {
+                delay_key = v.key_loc();
+                if (auto n = r_.integer(v, "preempt delay", 0, kDelayMaxS)) p.delay_s = unsigned(*n);
+            }
+        }
+        if (!p.enabled && delay_key.line)
+            r_.error(delay_key, "preempt delay has no effect when preempt is disabled");
+    }
+
+    void routes(const Field& f) {
+        if (empty_section(f) || !sequence(f, "routes")) return;
+        for (const auto& item : f.value) {
+            const Loc at = loc_of(item);
+            if (!r_.expect_map(item, at, "route")) continue;
+            const auto fields = r_.fields(item, "in route", {"prefix", "via"});
+            r_.require(fields, "prefix", "in route", at);
+            r_.require(fields, "via", "in route", at);
+            std::optional<Prefix> prefix;
+            std::optional<Ipv4> via;
+            detail::RouteLocs rl;
+            for (const auto& v : fields) {
+                if (v.name == "prefix") {
+                    prefix = r_.prefix(v, "prefix");
+                    rl.prefix = v.value_loc();
+                    if (prefix && prefix->has_host_bits()) {
+                        r_.error(rl.prefix, "prefix " + prefix->str() + " has host bits set (did you mean " +
+                                                Prefix{prefix->network(), prefix->len}.str() + "?)");
+                        prefix.reset();
+                    }
+                } else if (v.name == "via") {
+                    via = r_.ipv4(v, "via");
+                    rl.via = v.value_loc();
+                }
+            }
+            if (!prefix || !via) continue;
+            c_.routes.push_back(Route{*prefix, *via});
+            l_.routes.push_back(rl);
+        }
+    }
+
+    void arp_static(const Field& f) {
+        if (empty_section(f) || !sequence(f, "arp_static")) return;
+        for (const auto& item : f.value) {
+            const Loc at = loc_of(item);
+            if (!r_.expect_map(item, at, "arp_static entry")) continue;
+            const auto fields = r_.fields(item, "in arp_static entry", {"ip", "mac", "interface"});
+            bool ok = r_.require(fields, "ip", "in arp_static entry", at);
+            ok &= r_.require(fields, "mac", "in arp_static entry", at);
+            ok &= r_.require(fields, "interface", "in arp_static entry", at);
+            StaticArp arp;
+            detail::ArpLocs al;
+            for (const auto& v : fields) {
+                if (v.name == "ip") {
+                    auto ip = r_.ipv4(v, "ip");
+                    ok &= ip.has_value();
+                    if (ip) arp.ip = *ip, al.ip = v.value_loc();
+                } else if (v.name == "mac") {
+                    auto mac = r_.mac(v, "mac");
+                    ok &= mac.has_value();
+                    if (!mac) continue;
+                    // A static neighbour is one host: a group or null MAC
+                    // would turn unicast forwarding into flooding or a drop.
+                    if (mac->is_multicast()) {
+                        r_.error(v.value_loc(),
+                                 "mac " + mac->str() +
+                                     " is a multicast address (a static ARP entry needs a unicast MAC)");
+                        ok = false;
+                    } else if (mac->is_zero()) {
+                        r_.error(v.value_loc(), "mac " + mac->str() + " is all zeros");
+                        ok = false;
+                    }
+                    arp.mac = *mac;
+                } else if (v.name == "interface") {
+                    auto name = r_.string(v, "interface");
+                    ok &= name.has_value();
+                    if (name) arp.interface = *name, al.interface = v.value_loc();
+                }
+            }
+            if (!ok) continue;
+            c_.arp_static.push_back(std::move(arp));
+            l_.arp_static.push_back(al);
+        }
+    }
+
+    void control(const Field& f) {
+        if (empty_section(f) || !r_.expect_map(f, "control")) return;
+        for (const auto& v : r_.fields(f.value, "in control", {"socket"})) {
+            auto path = r_.string(v, "socket");
+            if (!path) continue;
+            if ((*path)[0] != '/') {
+                r_.error(v.value_loc(), "socket '" + *path + "' must be an absolute path");
+            } else if (path->size() > kSunPathMax) {
+                r_.error(v.value_loc(), "socket path is " + std::to_string(path->size()) +
+                                            " bytes long (at most " + std::to_string(kSunPathMax) + ")");
+            } else {
+                c_.control.socket = *path;
+            }
+        }
+    }
+
+    Reader& r_;
+    Config& c_;
+    detail::Locations& l_;
+};
+
+} // namespace
+
+namespace detail {
+
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+               ch == '_' || ch == '.' || ch == '-';
+    });
+}
+
+bool valid_interface_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(), [](char ch) { return ch > ' ' && ch < 0x7f; });
+}
+
+} // namespace detail
+
+LoadResult load_string(std::string_view text, const std::string& file, const std::string& base_dir) {
+    LoadResult result;
+    Reader reader(file, result.errors);
+    std::vector<YAML::Node> docs;
+    try {
+        docs = YAML::LoadAll(std::string(text));
+    } catch (const YAML::Exception& e) {
+        const Loc at = e.mark.is_null() ? Loc{} : Loc{e.mark.line + 1, e.mark.column + 1};
+        reader.error(at, "YAML syntax error: " + e.msg);
+        return result;
+    }
+    if (docs.empty() || docs[0].IsNull()) {
+        reader.error(Loc{}, "configuration is empty (expected a map with sysname and interfaces)");
+        return result;
+    }
+    if (docs.size() > 1) reader.error(loc_of(docs[1]), "only one YAML document is allowed per file");
+
+    Config config;
+    detail::Locations locs;
+    Parser(reader, config, locs).document(docs[0]);
+    detail::validate(config, locs, base_dir, reader);
+    if (config.control.socket.empty() && !config.sysname.empty())
+        config.control.socket = default_socket_path(config.sysname);
+
+    std::stable_sort(result.errors.begin(), result.errors.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                         return a.line != b.line ? a.line < b.line : a.column < b.column;
+                     });
+    if (result.errors.empty()) result.config = std::move(config);
+    return result;
+}
+
+LoadResult load_file(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        return LoadResult{std::nullopt, {Diagnostic{path, 0, 0, "cannot read: is a directory"}}};
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        const int err = errno;
+        return LoadResult{std::nullopt,
+                          {Diagnostic{path, 0, 0, std::string("cannot open: ") + std::strerror(err)}}};
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    return load_string(text.str(), path, dir.empty() ? "." : dir);
+}
+
+} // namespace wg::config

@@ -1,0 +1,210 @@
+#include "main/appliance.hpp"
+
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_ring.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+
+namespace wg {
+namespace {
+
+int worker_main(void* arg) {
+    auto* ctx = static_cast<std::pair<fastpath::Worker*, std::atomic<bool>*>*>(arg);
+    ctx->first->run(*ctx->second);
+    return 0;
+}
+
+} // namespace
+
+Appliance::Appliance(config::Config config)
+    : config_(std::move(config)), cli_(loop_, config_.control.socket) {}
+
+Appliance::~Appliance() {
+    stop_workers();
+    workers_.clear();
+    dp_.reset();
+    ports_.close_all();
+}
+
+bool Appliance::bring_up(std::string& error) {
+    const auto& dpc = config_.dataplane;
+    fastpath::PortsOptions po;
+    po.queues = dpc.workers;
+    if (!ports_.open(fastpath::port_specs(config_), po, error)) return false;
+
+    fastpath::DataplaneOptions o;
+    o.workers = dpc.workers;
+    o.adjacency_capacity = dpc.adjacency_capacity;
+    o.idle_sleep_us = dpc.idle_sleep_us;
+    dp_ = fastpath::Dataplane::create(o, error);
+    if (!dp_) return false;
+    return install_config_tables(error);
+}
+
+// Interfaces, connected subnets, our addresses and VIPs, configured routes
+// and static ARP entries: everything the fast path needs from the config.
+bool Appliance::install_config_tables(std::string& error) {
+    const auto& ports = ports_.ports();
+    for (uint16_t i = 0; i < ports.size(); ++i) {
+        const auto& p = ports[i];
+        const config::Interface* itf = config_.find_interface(p.spec.ifname);
+        fastpath::IfaceStatic s;
+        s.port_id = p.port_id;
+        s.port_mac = p.mac;
+        s.address = p.spec.address.addr.value;
+        s.prefix_len = p.spec.address.len;
+        s.vrrp = itf != nullptr && !itf->vrrp.empty();
+        s.name = p.spec.ifname;
+        if (!dp_->add_interface(i, s, error)) return false;
+        if (itf != nullptr)
+            for (const auto& group : itf->vrrp)
+                for (const auto& vip : group.virtual_ips) dp_->add_local_address(vip.value);
+    }
+    // Kernel-side interfaces (LoopBack1) are ours too: never forward to them.
+    for (const auto& itf : config_.interfaces)
+        if (!itf.is_dpdk() && itf.address) dp_->add_local_address(itf.address->addr.value);
+
+    auto ifindex_of = [&](Ipv4 via) -> int {
+        for (uint16_t i = 0; i < ports.size(); ++i)
+            if (ports[i].spec.address.len > 0 && ports[i].spec.address.contains(via)) return i;
+        return -1;
+    };
+    for (const auto& r : config_.routes) {
+        const int i = ifindex_of(r.via);
+        if (i < 0) {
+            error = "route " + r.prefix.str() + " via " + r.via.str() + ": no connected interface";
+            return false;
+        }
+        fastpath::Nexthop nh;
+        nh.gateway = r.via.value;
+        nh.ifindex = uint16_t(i);
+        nh.port_id = ports[size_t(i)].port_id;
+        if (!dp_->fib().add(r.prefix.addr.value, r.prefix.len, nh, error)) return false;
+    }
+    const uint64_t now = rte_get_tsc_cycles();
+    for (const auto& a : config_.arp_static) {
+        const fastpath::Port* p = ports_.find(a.interface);
+        if (p == nullptr) {
+            error = "arp_static " + a.ip.str() + ": interface " + a.interface + " has no port";
+            return false;
+        }
+        const auto ifindex = uint16_t(p - ports.data());
+        const auto r = dp_->adjacency().upsert({a.ip.value, ifindex, 0}, a.mac, p->port_id,
+                                               fastpath::Origin::static_entry, now);
+        if (r == fastpath::AdjacencyTable::Result::full || r == fastpath::AdjacencyTable::Result::invalid) {
+            error = "arp_static " + a.ip.str() + ": cannot install";
+            return false;
+        }
+    }
+    return true;
+}
+
+bool Appliance::launch_workers(std::string& error) {
+    const unsigned n = config_.dataplane.workers;
+    unsigned lcore = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (worker_lcores_.size() == n) break;
+        worker_lcores_.push_back(lcore);
+    }
+    if (worker_lcores_.size() < n) {
+        error = "dataplane.workers is " + std::to_string(n) + " but EAL gave " +
+                std::to_string(worker_lcores_.size()) +
+                " worker lcore(s); give one more lcore than workers, e.g. -l 0-" + std::to_string(n);
+        worker_lcores_.clear();
+        return false;
+    }
+    static std::vector<std::pair<fastpath::Worker*, std::atomic<bool>*>> contexts;
+    contexts.clear();
+    contexts.reserve(n);
+    for (unsigned w = 0; w < n; ++w) {
+        workers_.push_back(std::make_unique<fastpath::Worker>(*dp_, w));
+        if (!workers_.back()->init(error)) return false;
+        contexts.emplace_back(workers_.back().get(), &stop_workers_);
+    }
+    for (unsigned w = 0; w < n; ++w) {
+        if (rte_eal_remote_launch(worker_main, &contexts[w], worker_lcores_[w]) != 0) {
+            error = "cannot launch worker on lcore " + std::to_string(worker_lcores_[w]);
+            stop_workers();
+            return false;
+        }
+    }
+    return true;
+}
+
+void Appliance::stop_workers() {
+    stop_workers_.store(true, std::memory_order_relaxed);
+    for (unsigned lcore : worker_lcores_) rte_eal_wait_lcore(lcore);
+    worker_lcores_.clear();
+}
+
+// Drains the punt rings. Until the VRRP/ARP modules consume them, frames
+// are counted by reason and freed (punt_unhandled says how many).
+bool Appliance::poll_punts() {
+    bool work = false;
+    rte_mbuf* burst[fastpath::kBurst];
+    for (unsigned w = 0; w < workers_.size(); ++w) {
+        const unsigned n = rte_ring_sc_dequeue_burst(dp_->punt_ring(w), reinterpret_cast<void**>(burst),
+                                                     fastpath::kBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) {
+            const auto* meta = fastpath::Dataplane::meta(burst[i]);
+            ControlCounter c = ControlCounter::punt_unhandled;
+            switch (meta->reason) {
+            case fastpath::PuntReason::arp: c = ControlCounter::punt_arp; break;
+            case fastpath::PuntReason::vrrp: c = ControlCounter::punt_vrrp; break;
+            case fastpath::PuntReason::local: c = ControlCounter::punt_local; break;
+            case fastpath::PuntReason::resolve: c = ControlCounter::punt_resolve; break;
+            case fastpath::PuntReason::ttl_exceeded: c = ControlCounter::punt_ttl_exceeded; break;
+            }
+            control_counters_[unsigned(c)]++;
+            control_counters_[unsigned(ControlCounter::punt_unhandled)]++;
+            rte_pktmbuf_free(burst[i]);
+        }
+        work |= n != 0;
+    }
+    return work;
+}
+
+int Appliance::run() {
+    std::string error;
+    started_ns_ = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count());
+    if (!bring_up(error) || !launch_workers(error)) {
+        std::fprintf(stderr, "warmgate: %s\n", error.c_str());
+        return 1;
+    }
+    register_commands();
+    if (!cli_.start(error)) {
+        std::fprintf(stderr, "warmgate: %s\n", error.c_str());
+        return 1;
+    }
+    for (int sig : {SIGINT, SIGTERM})
+        if (!loop_.add_signal(sig, [this](int) { loop_.stop(); })) {
+            std::fprintf(stderr, "warmgate: cannot watch signals\n");
+            return 1;
+        }
+    loop_.add_poller([this] { return poll_punts(); }, std::chrono::milliseconds(1));
+    // Deferred frees of the adjacency table, once every worker has moved on.
+    loop_.add_periodic(std::chrono::milliseconds(10), [this] { dp_->adjacency().reclaim(); });
+
+    std::printf("warmgate: %s up: %zu port(s), %zu worker(s), control socket %s\n", config_.sysname.c_str(),
+                ports_.ports().size(), workers_.size(), cli_.socket_path().c_str());
+    std::fflush(stdout);
+    loop_.run();
+
+    std::printf("warmgate: %s shutting down\n", config_.sysname.c_str());
+    cli_.stop();
+    stop_workers();
+    workers_.clear();
+    dp_.reset();        // frees what the rings still hold, while the pool exists
+    ports_.close_all(); // stopped and closed: net_pcap's tx files are complete
+    std::fflush(stdout);
+    return 0;
+}
+
+} // namespace wg

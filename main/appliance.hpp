@@ -1,0 +1,72 @@
+// The appliance: one validated config, its DPDK ports, the dataplane shared
+// with the workers, the worker lcores, and the control loop with its
+// operator channel. main() builds one after rte_eal_init and runs it.
+//
+// Thread-safety: constructed and run on the main lcore, which becomes the
+// control core; the workers run Worker::run() on the other lcores.
+#pragma once
+
+#include "config/config.hpp"
+#include "control/cli_server.hpp"
+#include "control/event_loop.hpp"
+#include "fastpath/dataplane.hpp"
+#include "fastpath/ports.hpp"
+#include "fastpath/worker.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace wg {
+
+// Punted frames by reason, as the control core received them.
+#define WG_CONTROL_COUNTERS(X)                                                     \
+    X(punt_arp, "ARP frames received from the workers")                            \
+    X(punt_vrrp, "VRRP adverts received from the workers")                         \
+    X(punt_local, "IPv4 packets for our own addresses or VIPs")                    \
+    X(punt_resolve, "packets waiting for ARP resolution (arp_miss)")               \
+    X(punt_ttl_exceeded, "packets whose TTL expired")                              \
+    X(punt_unhandled, "punted frames no control module consumed yet (freed)")
+
+class Appliance {
+  public:
+    explicit Appliance(config::Config config);
+    ~Appliance();
+    Appliance(const Appliance&) = delete;
+    Appliance& operator=(const Appliance&) = delete;
+
+    // Brings everything up and serves until SIGINT/SIGTERM (or stop()).
+    // Returns the process exit code; on a start-up failure prints why.
+    int run();
+    void stop() { loop_.stop(); }
+
+    enum class ControlCounter : unsigned {
+#define WG_X(key, help) key,
+        WG_CONTROL_COUNTERS(WG_X)
+#undef WG_X
+            count_
+    };
+
+  private:
+    bool bring_up(std::string& error);
+    bool install_config_tables(std::string& error);
+    bool launch_workers(std::string& error);
+    void stop_workers();
+    void register_commands();
+    bool poll_punts();
+
+    config::Config config_;
+    control::EventLoop loop_;
+    control::CliServer cli_;
+    fastpath::Ports ports_;
+    std::unique_ptr<fastpath::Dataplane> dp_;
+    std::vector<std::unique_ptr<fastpath::Worker>> workers_;
+    std::vector<unsigned> worker_lcores_;
+    std::atomic<bool> stop_workers_{false};
+    std::array<uint64_t, unsigned(ControlCounter::count_)> control_counters_{};
+    uint64_t started_ns_ = 0;
+};
+
+} // namespace wg

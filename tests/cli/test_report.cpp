@@ -1,0 +1,276 @@
+// The report model and its two renderers. Text is compared byte for byte
+// with the seed's `display` outputs; JSON is parsed back with yaml-cpp.
+#include "control/json_writer.hpp"
+#include "control/report.hpp"
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+
+using namespace wg::control;
+
+namespace {
+
+// Names declared once, as a module would (STYLE rule 5).
+#define RBS_FIELDS(X)                     \
+    X(service_index, "Service-Index")     \
+    X(service_name, "Service-Name")       \
+    X(tcp_state, "TCP-State")             \
+    X(peer_ip, "Peer-ip")                 \
+    X(source_ip, "Source-ip")             \
+    X(tcp_port, "TCP-Port")               \
+    X(track_bfd, "Track-BFD")             \
+    X(ssl_policy_name, "SSL-Policy-Name") \
+    X(ssl_state, "SSL-State")
+constexpr FieldDesc kRbsFields[] = {RBS_FIELDS(WG_FIELD_DESC)};
+#define RBS_ENUM(key, label) key,
+enum RbsField { RBS_FIELDS(RBS_ENUM) };
+#undef RBS_ENUM
+constexpr NameDesc kTcpStates[] = {{"idle", "Idle"}, {"connected", "Connected"}};
+
+// Seed, "Verifying the Configuration", Device A.
+Report seed_rbs_report() {
+    Report r;
+    Section& s = r.section("remote_backup_service");
+    s.set_label_width(17);
+    s.add(kRbsFields[service_index], 2);
+    s.add(kRbsFields[service_name], "service1");
+    s.add(kRbsFields[tcp_state], kTcpStates[1]);
+    s.add(kRbsFields[peer_ip], "1.1.1.1");
+    s.add(kRbsFields[source_ip], "2.2.2.2");
+    s.add(kRbsFields[tcp_port], uint16_t(2046));
+    s.add(kRbsFields[track_bfd], Null{});
+    s.add(kRbsFields[ssl_policy_name], "policy1");
+    s.add(kRbsFields[ssl_state], Null{});
+    return r;
+}
+
+YAML::Node parse_json(const std::string& json) { return YAML::Load(json); }
+
+} // namespace
+#undef RBS_FIELDS
+
+TEST(Report, TextMatchesSeedRemoteBackupService) {
+    const char* want =
+        "----------------------------------------------------------\n"
+        " Service-Index    : 2\n"
+        " Service-Name     : service1\n"
+        " TCP-State        : Connected\n"
+        " Peer-ip          : 1.1.1.1\n"
+        " Source-ip        : 2.2.2.2\n"
+        " TCP-Port         : 2046\n"
+        " Track-BFD        : --\n"
+        " SSL-Policy-Name  : policy1\n"
+        " SSL-State        : --\n"
+        "----------------------------------------------------------\n";
+    EXPECT_EQ(render_text(seed_rbs_report()), want);
+}
+
+TEST(Report, TextMatchesSeedRemoteBackupProfileWithListField) {
+    Report r;
+    r.set_rule_width(47);
+    Section& s = r.section("remote_backup_profile");
+    s.set_label_width(21);
+    s.add("profile_index", "Profile-Index", Hex{0x1001});
+    s.add("profile_name", "Profile-Name", "profile1");
+    s.add("remote_backup_service", "Remote-backup-service", "service1");
+    s.add("state", "State", NameDesc{"master", "Master"});
+    s.add("interfaces", "Interface", std::vector<std::string>{"GigabitEthernet0/1/0"});
+    s.add("backup_mode", "Backup mode", "hot");
+    const char* want =
+        "-----------------------------------------------\n"
+        " Profile-Index        : 0x1001\n"
+        " Profile-Name         : profile1\n"
+        " Remote-backup-service: service1\n"
+        " State                : Master\n"
+        " Interface            :\n"
+        "                        GigabitEthernet0/1/0\n"
+        " Backup mode          : hot\n"
+        "-----------------------------------------------\n";
+    EXPECT_EQ(render_text(r), want);
+}
+
+TEST(Report, TextListItemsNestedRecordsTablesAndMessages) {
+    Report r;
+    r.set_rule_width(10);
+    for (int port : {0, 1}) {
+        Section& s = r.add_list_item("interfaces", "GigabitEthernet0/" + std::to_string(port) + "/0");
+        s.add("port", "Port", port);
+        Record stats;
+        stats.add("rx", "Rx", uint64_t(10 + port)).add("drop_no_route", "Drop-no-route", 0u);
+        s.add("statistics", "Statistics", std::move(stats));
+    }
+    Section& arp = r.section("arp");
+    Table t({Column("ip", "IP ADDRESS"), Column("mac", "MAC ADDRESS")});
+    t.row({"10.1.1.2", "0200-0000-0002"}).row({"10.1.1.50", Null{}});
+    arp.add("entries", "", std::move(t));
+    arp.add("empty", "Empty", std::vector<std::string>{});
+    r.add_message("Info: done.");
+    const char* want =
+        "----------\n"
+        " GigabitEthernet0/0/0\n"
+        " Port       : 0\n"
+        " Statistics :\n"
+        "   Rx            : 10\n"
+        "   Drop-no-route : 0\n"
+        "----------\n"
+        " GigabitEthernet0/1/0\n"
+        " Port       : 1\n"
+        " Statistics :\n"
+        "   Rx            : 11\n"
+        "   Drop-no-route : 0\n"
+        "----------\n"
+        " IP ADDRESS  MAC ADDRESS\n"
+        " 10.1.1.2    0200-0000-0002\n"
+        " 10.1.1.50   --\n"
+        " Empty : --\n"
+        "----------\n"
+        "Info: done.\n";
+    EXPECT_EQ(render_text(r), want);
+}
+
+TEST(Report, EmptyReportRendersNothingAndAnEmptyObject) {
+    Report r;
+    EXPECT_EQ(render_text(r), "");
+    EXPECT_EQ(render_json(r), "{}\n");
+}
+
+TEST(Report, JsonExactLayoutForASmallReport) {
+    Report r;
+    r.section("version").add("program", "Program", "warmgate").add("up", "Up", true);
+    r.declare_list("ports");
+    const char* want =
+        "{\n"
+        "  \"version\": {\n"
+        "    \"program\": \"warmgate\",\n"
+        "    \"up\": true\n"
+        "  },\n"
+        "  \"ports\": []\n"
+        "}\n";
+    EXPECT_EQ(render_json(r), want);
+}
+
+TEST(Report, JsonParsesBackWithTypedValues) {
+    Report r = seed_rbs_report();
+    for (int i : {0, 1}) {
+        Section& s = r.add_list_item("ports");
+        s.add("index", "Index", i);
+        s.add("negative", "Negative", int64_t(-5));
+        s.add("big", "Big", UINT64_MAX);
+        s.add("names", "Names", std::vector<std::string>{"a", "b"});
+        Table t({Column("ip", "IP"), Column("age", "Age")});
+        t.row({"10.0.0.1", 30u});
+        s.add("arp", "ARP", std::move(t));
+    }
+    r.add_message("Info: ok");
+    YAML::Node doc = parse_json(render_json(r));
+    ASSERT_TRUE(doc.IsMap());
+    auto rbs = doc["remote_backup_service"];
+    EXPECT_EQ(rbs["service_index"].as<int>(), 2);
+    EXPECT_EQ(rbs["tcp_state"].as<std::string>(), "connected"); // JSON name, not the display text
+    EXPECT_EQ(rbs["tcp_port"].as<int>(), 2046);
+    EXPECT_TRUE(rbs["track_bfd"].IsNull());
+    ASSERT_TRUE(doc["ports"].IsSequence());
+    ASSERT_EQ(doc["ports"].size(), 2u);
+    EXPECT_EQ(doc["ports"][1]["index"].as<int>(), 1);
+    EXPECT_EQ(doc["ports"][0]["negative"].as<int64_t>(), -5);
+    EXPECT_EQ(doc["ports"][0]["big"].as<uint64_t>(), UINT64_MAX);
+    EXPECT_EQ(doc["ports"][0]["names"][1].as<std::string>(), "b");
+    EXPECT_EQ(doc["ports"][0]["arp"][0]["ip"].as<std::string>(), "10.0.0.1");
+    EXPECT_EQ(doc["ports"][0]["arp"][0]["age"].as<int>(), 30);
+    EXPECT_EQ(doc["messages"][0].as<std::string>(), "Info: ok");
+}
+
+TEST(Report, JsonEscapesHostileStrings) {
+    const std::string nasty = "q\"b\\s/n\nt\tc\x01 del\x7f bad\xff ok\xc3\xa4 end";
+    Report r;
+    r.section("x").add("s", "S", nasty);
+    std::string json = render_json(r);
+    EXPECT_NE(json.find("\\u0001"), std::string::npos) << json;
+    EXPECT_NE(json.find("\\u007f"), std::string::npos) << json;
+    EXPECT_NE(json.find("\\ufffd"), std::string::npos) << json;
+    YAML::Node doc = parse_json(json);
+    std::string back = doc["x"]["s"].as<std::string>();
+    std::string expect = nasty;
+    expect.replace(expect.find('\xff'), 1, "\xef\xbf\xbd"); // U+FFFD
+    EXPECT_EQ(back, expect);
+}
+
+TEST(Report, SectionIsGetOrCreate) {
+    Report r;
+    r.section("a").add("x", "X", 1);
+    r.section("a").add("y", "Y", 2);
+    ASSERT_EQ(r.sections().size(), 1u);
+    EXPECT_EQ(r.sections()[0].fields().size(), 2u);
+}
+
+TEST(Report, CountersFromDescriptorsWithAndWithoutLabels) {
+    struct KeyOnly {
+        std::string_view key;
+        std::string_view help;
+    };
+    constexpr std::array<KeyOnly, 2> desc{{{"rx", "frames received"}, {"arp_miss", "no adjacency"}}};
+    constexpr FieldDesc labelled[] = {{"tx", "Tx-Packets"}};
+    std::array<uint64_t, 2> values{7, 3};
+    Report r;
+    r.set_rule_width(3);
+    Section& s = r.section("stats");
+    s.add_counters(desc, values);
+    s.add_counters(labelled, std::array<uint64_t, 1>{9});
+    EXPECT_EQ(render_text(r), "---\n Rx         : 7\n Arp-miss   : 3\n Tx-Packets : 9\n---\n");
+    YAML::Node doc = parse_json(render_json(r));
+    EXPECT_EQ(doc["stats"]["arp_miss"].as<int>(), 3);
+    EXPECT_EQ(doc["stats"]["tx"].as<int>(), 9);
+}
+
+TEST(Report, AppendFlattensAndTemporaryFieldsAreOwned) {
+    auto make = [] {
+        Record r;
+        r.add("rx", "Rx", 1).add("tx", "Tx", 2);
+        return r;
+    };
+    Report rep;
+    Section& s = rep.section("total");
+    s.add("worker", "Worker", 0);
+    s.append(make());
+    ASSERT_EQ(s.fields().size(), 3u);
+    EXPECT_EQ(s.fields()[2].key, "tx");
+    std::vector<std::string> keys;
+    for (const auto& f : make().fields()) // a temporary: fields() && returns by value
+        keys.push_back(f.key);
+    EXPECT_EQ(keys, (std::vector<std::string>{"rx", "tx"}));
+}
+
+TEST(Report, LabelFromKeyAndSnakeCase) {
+    EXPECT_EQ(label_from_key("drop_ip_checksum"), "Drop-ip-checksum");
+    EXPECT_EQ(label_from_key("rx"), "Rx");
+    EXPECT_TRUE(is_snake_case("tcp_state2"));
+    EXPECT_FALSE(is_snake_case("TCP-State"));
+    EXPECT_FALSE(is_snake_case("2x"));
+    EXPECT_FALSE(is_snake_case(""));
+}
+
+TEST(JsonWriter, CompactNesting) {
+    JsonWriter w(0);
+    w.begin_object();
+    w.key("a");
+    w.begin_array();
+    w.value(int64_t(1));
+    w.begin_object();
+    w.end_object();
+    w.null();
+    w.end_array();
+    w.key("b");
+    w.value(false);
+    w.end_object();
+    EXPECT_EQ(w.str(), "{\"a\":[1,{},null],\"b\":false}");
+}
+
+TEST(JsonWriter, Utf8Validation) {
+    EXPECT_TRUE(is_valid_utf8("plain \xc3\xa4 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));         // overlong '/'
+    EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));     // surrogate
+    EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80")); // > U+10FFFF
+    EXPECT_FALSE(is_valid_utf8("\xe2\x82"));         // truncated
+}

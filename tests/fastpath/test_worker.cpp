@@ -1,0 +1,400 @@
+// Packet-level tests of the worker on net_ring ports: frames in → frames
+// out, asserting bytes (MACs, TTL, checksum) and every counter.
+#include "fastpath/dataplane.hpp"
+#include "fastpath/ports.hpp"
+#include "fastpath/worker.hpp"
+#include "tests/fastpath/eal_env.hpp"
+
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace wg::fastpath {
+namespace {
+
+constexpr uint16_t kUser = 0, kCore = 1;
+const Mac kHostMac{{0x02, 0, 0, 0, 0, 0x50}};
+const Mac kGwMac{{0x02, 0, 0, 0, 0, 0xfe}};
+const Mac kPeerMac{{0x02, 0, 0, 0, 0, 0x99}};
+
+uint32_t ip4(const char* s) { return Ipv4::parse(s)->value; }
+
+struct Frame {
+    Mac dst, src;
+    uint16_t ethertype = RTE_ETHER_TYPE_IPV4;
+    uint32_t ip_src = 0, ip_dst = 0;
+    uint8_t ttl = 64, proto = IPPROTO_UDP, version_ihl = 0x45;
+    int total_length_delta = 0;
+    bool break_checksum = false;
+    unsigned payload = 18; // 64-byte frame
+};
+
+class WorkerTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        static unsigned seq = 0;
+        const std::string id = std::to_string(seq++);
+        for (unsigned p = 0; p < 2; ++p) {
+            rx_[p] = rte_ring_create(("wrx" + id + std::to_string(p)).c_str(), 1024, SOCKET_ID_ANY,
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+            tx_[p] = rte_ring_create(("wtx" + id + std::to_string(p)).c_str(), 1024, SOCKET_ID_ANY,
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+            ASSERT_NE(rx_[p], nullptr);
+            const std::string ring_name = "wring" + id + "_" + std::to_string(p);
+            const int port_id = rte_eth_from_rings(ring_name.c_str(), &rx_[p], 1, &tx_[p], 1, 0);
+            ASSERT_GE(port_id, 0);
+            char ethdev[RTE_ETH_NAME_MAX_LEN];
+            ASSERT_EQ(rte_eth_dev_get_name_by_port(uint16_t(port_id), ethdev), 0);
+            names_[p] = ethdev; // what a config's `port:` would name
+        }
+        PortSpec user{names_[0], names_[0], *Prefix::parse("10.1.1.1/24"), {1}};
+        PortSpec core{names_[1], names_[1], *Prefix::parse("192.0.2.1/24"), {}};
+        std::string err;
+        PortsOptions po;
+        po.rx_descriptors = po.tx_descriptors = 256;
+        po.extra_mbufs = 1024;
+        ASSERT_TRUE(ports_.open({user, core}, po, err)) << err;
+
+        DataplaneOptions o;
+        o.adjacency_capacity = 1024;
+        o.punt_rate_pps = punt_rate_;
+        o.punt_burst = 5;
+        dp_ = Dataplane::create(o, err);
+        ASSERT_TRUE(dp_) << err;
+        for (uint16_t i = 0; i < 2; ++i) {
+            const Port& p = ports_.ports()[i];
+            IfaceStatic s;
+            s.port_id = p.port_id;
+            s.port_mac = p.mac;
+            s.address = p.spec.address.addr.value;
+            s.prefix_len = p.spec.address.len;
+            s.vrrp = !p.spec.vrids.empty();
+            s.name = p.spec.ifname;
+            ASSERT_TRUE(dp_->add_interface(i, s, err)) << err;
+        }
+        dp_->add_local_address(ip4("10.1.1.100"));
+        Nexthop gw;
+        gw.gateway = ip4("192.0.2.254");
+        gw.ifindex = kCore;
+        gw.port_id = port(kCore).port_id;
+        ASSERT_TRUE(dp_->fib().add(0, 0, gw, err)) << err;
+        ASSERT_EQ(dp_->adjacency().upsert({ip4("10.1.1.50"), kUser, 0}, kHostMac, port(kUser).port_id,
+                                          Origin::static_entry, 1),
+                  AdjacencyTable::Result::added);
+        ASSERT_EQ(dp_->adjacency().upsert({ip4("192.0.2.254"), kCore, 0}, kGwMac, port(kCore).port_id,
+                                          Origin::learned, 1),
+                  AdjacencyTable::Result::added);
+        master(true);
+        worker_ = std::make_unique<Worker>(*dp_, 0);
+        ASSERT_TRUE(worker_->init(err)) << err;
+    }
+
+    void TearDown() override {
+        worker_.reset();
+        drain_punts();
+        dp_.reset();
+        ports_.close_all();
+        for (unsigned p = 0; p < 2; ++p) {
+            drain(tx_[p]);
+            drain(rx_[p]);
+            rte_ring_free(rx_[p]);
+            rte_ring_free(tx_[p]);
+        }
+    }
+
+    const Port& port(uint16_t ifindex) const { return ports_.ports()[ifindex]; }
+    void master(bool on) {
+        const Mac src = on ? Mac::vrrp_virtual(1) : port(kUser).mac;
+        dp_->set_forwarding(kUser, on, src, on);
+    }
+
+    rte_mbuf* build(const Frame& f) {
+        rte_mbuf* m = rte_pktmbuf_alloc(ports_.pool());
+        if (m == nullptr) std::abort();
+        const unsigned ip_len = 20 + f.payload;
+        auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, uint16_t(14 + ip_len)));
+        if (p == nullptr) std::abort();
+        std::memset(p, 0, 14 + ip_len);
+        auto* eth = reinterpret_cast<rte_ether_hdr*>(p);
+        std::memcpy(&eth->dst_addr, f.dst.bytes.data(), 6);
+        std::memcpy(&eth->src_addr, f.src.bytes.data(), 6);
+        eth->ether_type = rte_cpu_to_be_16(f.ethertype);
+        auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+        ip->version_ihl = f.version_ihl;
+        ip->total_length = rte_cpu_to_be_16(uint16_t(int(ip_len) + f.total_length_delta));
+        ip->time_to_live = f.ttl;
+        ip->next_proto_id = f.proto;
+        ip->src_addr = rte_cpu_to_be_32(f.ip_src);
+        ip->dst_addr = rte_cpu_to_be_32(f.ip_dst);
+        for (unsigned i = 0; i < f.payload; ++i) p[34 + i] = uint8_t(i * 7);
+        ip->hdr_checksum = rte_ipv4_cksum(ip);
+        if (f.break_checksum) ip->hdr_checksum ^= 0x1234;
+        return m;
+    }
+
+    Frame downlink(const char* dst = "10.1.1.50") const {
+        Frame f;
+        f.dst = port(kCore).mac;
+        f.src = kGwMac;
+        f.ip_src = ip4("198.51.100.7");
+        f.ip_dst = ip4(dst);
+        return f;
+    }
+
+    // Feeds frames on `ifindex` and runs the worker, TX flushed.
+    void feed(uint16_t ifindex, std::vector<rte_mbuf*> frames) {
+        worker_->process(frames.data(), uint16_t(frames.size()), ifindex);
+        worker_->flush();
+    }
+    std::vector<rte_mbuf*> out(uint16_t ifindex) {
+        std::vector<rte_mbuf*> v;
+        void* m = nullptr;
+        while (rte_ring_dequeue(tx_[ifindex], &m) == 0) v.push_back(static_cast<rte_mbuf*>(m));
+        return v;
+    }
+    std::vector<rte_mbuf*> punts() {
+        std::vector<rte_mbuf*> v;
+        void* m = nullptr;
+        while (rte_ring_dequeue(dp_->punt_ring(0), &m) == 0) v.push_back(static_cast<rte_mbuf*>(m));
+        return v;
+    }
+    void drain_punts() {
+        if (dp_)
+            for (auto* m : punts()) rte_pktmbuf_free(m);
+    }
+    static void drain(rte_ring* r) {
+        void* m = nullptr;
+        while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    }
+    uint64_t counter(Counter c) const { return dp_->stats(0).get(c); }
+    static void free_all(std::vector<rte_mbuf*>& v) {
+        for (auto* m : v) rte_pktmbuf_free(m);
+    }
+
+    unsigned punt_rate_ = 0;
+    rte_ring* rx_[2]{};
+    rte_ring* tx_[2]{};
+    std::string names_[2];
+    Ports ports_;
+    std::unique_ptr<Dataplane> dp_;
+    std::unique_ptr<Worker> worker_;
+};
+
+TEST_F(WorkerTest, ForwardsDownlinkWithVirtualMacTtlAndChecksum) {
+    rte_mbuf* in = build(downlink());
+    std::vector<uint8_t> payload(rte_pktmbuf_mtod_offset(in, uint8_t*, 34),
+                                 rte_pktmbuf_mtod_offset(in, uint8_t*, 34) + 18);
+    feed(kCore, {in});
+    auto frames = out(kUser);
+    ASSERT_EQ(frames.size(), 1u);
+    auto* eth = rte_pktmbuf_mtod(frames[0], rte_ether_hdr*);
+    EXPECT_EQ(0, std::memcmp(&eth->dst_addr, kHostMac.bytes.data(), 6));
+    const Mac vmac = Mac::vrrp_virtual(1);
+    EXPECT_EQ(0, std::memcmp(&eth->src_addr, vmac.bytes.data(), 6));
+    auto* ip = reinterpret_cast<rte_ipv4_hdr*>(eth + 1);
+    EXPECT_EQ(ip->time_to_live, 63);
+    EXPECT_EQ(rte_raw_cksum(ip, 20), 0xffff) << "incremental checksum must stay valid";
+    EXPECT_EQ(0, std::memcmp(payload.data(), ip + 1, payload.size()));
+    EXPECT_EQ(counter(Counter::forwarded), 1u);
+    EXPECT_EQ(counter(Counter::tx), 1u);
+    EXPECT_EQ(counter(Counter::arp_miss), 0u);
+    free_all(frames);
+}
+
+TEST_F(WorkerTest, ChecksumStaysValidAcrossAllTtls) {
+    for (unsigned ttl = 2; ttl <= 255; ++ttl) {
+        Frame f = downlink();
+        f.ttl = uint8_t(ttl);
+        feed(kCore, {build(f)});
+        auto frames = out(kUser);
+        ASSERT_EQ(frames.size(), 1u);
+        auto* ip = rte_pktmbuf_mtod_offset(frames[0], rte_ipv4_hdr*, 14);
+        ASSERT_EQ(ip->time_to_live, ttl - 1);
+        ASSERT_EQ(rte_raw_cksum(ip, 20), 0xffff) << "ttl " << ttl;
+        free_all(frames);
+    }
+}
+
+TEST_F(WorkerTest, UplinkUsesGatewayAdjacencyAndPortMac) {
+    Frame f;
+    f.dst = Mac::vrrp_virtual(1); // hosts use the VIP's MAC as gateway
+    f.src = kHostMac;
+    f.ip_src = ip4("10.1.1.50");
+    f.ip_dst = ip4("203.0.113.9");
+    feed(kUser, {build(f)});
+    auto frames = out(kCore);
+    ASSERT_EQ(frames.size(), 1u);
+    auto* eth = rte_pktmbuf_mtod(frames[0], rte_ether_hdr*);
+    EXPECT_EQ(0, std::memcmp(&eth->dst_addr, kGwMac.bytes.data(), 6));
+    EXPECT_EQ(0, std::memcmp(&eth->src_addr, port(kCore).mac.bytes.data(), 6));
+    free_all(frames);
+}
+
+TEST_F(WorkerTest, BackupForwardsNothingAndRefusesVirtualMac) {
+    master(false);
+    feed(kCore, {build(downlink())});
+    EXPECT_TRUE(out(kUser).empty());
+    EXPECT_EQ(counter(Counter::drop_not_master), 1u);
+    Frame up;
+    up.dst = Mac::vrrp_virtual(1);
+    up.src = kHostMac;
+    up.ip_src = ip4("10.1.1.50");
+    up.ip_dst = ip4("203.0.113.9");
+    feed(kUser, {build(up)});
+    EXPECT_TRUE(out(kCore).empty());
+    EXPECT_EQ(counter(Counter::drop_l2_not_for_us), 1u);
+    EXPECT_EQ(counter(Counter::forwarded), 0u);
+}
+
+TEST_F(WorkerTest, UnknownHostCountsArpMissAndPuntsForResolution) {
+    feed(kCore, {build(downlink("10.1.1.77"))});
+    EXPECT_TRUE(out(kUser).empty());
+    EXPECT_EQ(counter(Counter::arp_miss), 1u);
+    auto p = punts();
+    ASSERT_EQ(p.size(), 1u);
+    const PuntMeta* meta = Dataplane::meta(p[0]);
+    EXPECT_EQ(meta->reason, PuntReason::resolve);
+    EXPECT_EQ(meta->nexthop, ip4("10.1.1.77"));
+    EXPECT_EQ(meta->ifindex, kUser);
+    free_all(p);
+    // Once the entry exists, the same packet goes straight out.
+    dp_->adjacency().upsert({ip4("10.1.1.77"), kUser, 0}, kPeerMac, port(kUser).port_id, Origin::synced, 2);
+    feed(kCore, {build(downlink("10.1.1.77"))});
+    auto frames = out(kUser);
+    EXPECT_EQ(frames.size(), 1u);
+    EXPECT_EQ(counter(Counter::arp_miss), 1u);
+    free_all(frames);
+}
+
+TEST_F(WorkerTest, ControlFramesArePuntedWithTheirReason) {
+    Frame arp = downlink();
+    arp.dst = Mac{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+    arp.ethertype = RTE_ETHER_TYPE_ARP;
+    Frame vrrp = downlink();
+    vrrp.dst = Mac{{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}};
+    vrrp.ip_dst = ip4("224.0.0.18");
+    vrrp.proto = 112;
+    vrrp.ttl = 255;
+    Frame local = downlink("10.1.1.100");
+    Frame expired = downlink();
+    expired.ttl = 1;
+    feed(kUser, {build(arp), build(vrrp), build(local), build(expired)});
+    auto p = punts();
+    ASSERT_EQ(p.size(), 4u);
+    EXPECT_EQ(Dataplane::meta(p[0])->reason, PuntReason::arp);
+    EXPECT_EQ(Dataplane::meta(p[1])->reason, PuntReason::vrrp);
+    EXPECT_EQ(Dataplane::meta(p[2])->reason, PuntReason::local);
+    EXPECT_EQ(Dataplane::meta(p[3])->reason, PuntReason::ttl_exceeded);
+    EXPECT_EQ(Dataplane::meta(p[0])->ifindex, kUser);
+    EXPECT_EQ(counter(Counter::punted), 4u);
+    EXPECT_EQ(counter(Counter::drop_ttl_exceeded), 1u);
+    free_all(p);
+}
+
+struct DropCase {
+    const char* name;
+    Counter counter;
+    void (*mutate)(Frame&);
+};
+
+TEST_F(WorkerTest, EveryDropReasonHasItsCounter) {
+    const DropCase cases[] = {
+        {"foreign unicast", Counter::drop_l2_not_for_us, [](Frame& f) { f.dst = Mac{{2, 9, 9, 9, 9, 9}}; }},
+        {"ipv6", Counter::drop_ethertype, [](Frame& f) { f.ethertype = RTE_ETHER_TYPE_IPV6; }},
+        {"version 6", Counter::drop_ip_version, [](Frame& f) { f.version_ihl = 0x65; }},
+        {"ihl 4", Counter::drop_ip_ihl, [](Frame& f) { f.version_ihl = 0x44; }},
+        {"ihl beyond frame", Counter::drop_ip_ihl, [](Frame& f) { f.version_ihl = 0x4f, f.payload = 0; }},
+        {"total length short", Counter::drop_ip_total_length, [](Frame& f) { f.total_length_delta = -30; }},
+        {"total length long", Counter::drop_ip_total_length, [](Frame& f) { f.total_length_delta = 100; }},
+        {"checksum", Counter::drop_ip_checksum, [](Frame& f) { f.break_checksum = true; }},
+        {"src multicast", Counter::drop_ip_src, [](Frame& f) { f.ip_src = 0xe0000001; }},
+        {"src loopback", Counter::drop_ip_src, [](Frame& f) { f.ip_src = 0x7f000001; }},
+        {"dst broadcast", Counter::drop_ip_dst, [](Frame& f) { f.ip_dst = 0xffffffff; }},
+        {"dst multicast", Counter::drop_ip_dst, [](Frame& f) { f.ip_dst = 0xe0000005; }},
+    };
+    for (const auto& c : cases) {
+        Frame f = downlink();
+        c.mutate(f);
+        const uint64_t before = counter(c.counter);
+        feed(kCore, {build(f)});
+        EXPECT_EQ(counter(c.counter), before + 1) << c.name;
+        EXPECT_TRUE(out(kUser).empty()) << c.name;
+    }
+    // A runt: shorter than an Ethernet header.
+    rte_mbuf* runt = rte_pktmbuf_alloc(ports_.pool());
+    rte_pktmbuf_append(runt, 10);
+    feed(kCore, {runt});
+    EXPECT_EQ(counter(Counter::drop_runt), 1u);
+    EXPECT_EQ(counter(Counter::forwarded), 0u);
+    EXPECT_EQ(counter(Counter::rx), std::size(cases) + 1);
+    EXPECT_TRUE(punts().empty());
+}
+
+TEST_F(WorkerTest, NoRouteIsCounted) {
+    std::string err;
+    ASSERT_TRUE(dp_->fib().remove(0, 0));
+    Frame f = downlink("203.0.113.1");
+    feed(kCore, {build(f)});
+    EXPECT_EQ(counter(Counter::drop_no_route), 1u);
+}
+
+TEST_F(WorkerTest, InjectedFramesLeaveOnTheirPort) {
+    Frame f = downlink();
+    ASSERT_TRUE(dp_->inject(build(f), port(kUser).port_id));
+    worker_->poll_once();
+    worker_->flush();
+    auto frames = out(kUser);
+    EXPECT_EQ(frames.size(), 1u);
+    EXPECT_EQ(counter(Counter::injected), 1u);
+    free_all(frames);
+}
+
+TEST_F(WorkerTest, PollOnceReadsTheRxQueue) {
+    rte_mbuf* m = build(downlink());
+    ASSERT_EQ(rte_ring_enqueue(rx_[kCore], m), 0);
+    EXPECT_EQ(worker_->poll_once(), 1u);
+    worker_->flush();
+    auto frames = out(kUser);
+    EXPECT_EQ(frames.size(), 1u);
+    free_all(frames);
+}
+
+class RateLimitedWorkerTest : public WorkerTest {
+  protected:
+    void SetUp() override {
+        punt_rate_ = 1; // 1 pps, burst 5
+        WorkerTest::SetUp();
+    }
+};
+
+TEST_F(RateLimitedWorkerTest, ArpFloodIsCappedPerPort) {
+    std::vector<rte_mbuf*> flood;
+    for (int i = 0; i < 20; ++i) {
+        Frame arp = downlink();
+        arp.dst = Mac{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+        arp.ethertype = RTE_ETHER_TYPE_ARP;
+        flood.push_back(build(arp));
+    }
+    feed(kUser, flood);
+    EXPECT_EQ(counter(Counter::punted), 5u);
+    EXPECT_EQ(counter(Counter::drop_punt_ratelimit), 15u);
+    // The other port has its own budget.
+    Frame arp = downlink();
+    arp.dst = Mac{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+    arp.ethertype = RTE_ETHER_TYPE_ARP;
+    feed(kCore, {build(arp)});
+    EXPECT_EQ(counter(Counter::punted), 6u);
+}
+
+} // namespace
+} // namespace wg::fastpath
