@@ -84,6 +84,9 @@ class CliServer {
 
     // Runs one request as if it came from a client (tests, telemetry bridge).
     proto::Response execute(const proto::Request& req);
+    // The Report (or error) for a request, unrendered: the telemetry bridge
+    // turns it into rte_tel_data. Control thread only; handlers may throw.
+    CommandResult dispatch(const proto::Request& req);
 
     const std::string& socket_path() const { return path_; }
     bool listening() const { return listen_fd_ >= 0; }
@@ -113,7 +116,6 @@ class CliServer {
     void touch(Client& c);
     void queue(Client& c, const proto::Response& resp);
 
-    CommandResult dispatch(const proto::Request& req);
     CommandResult help(const std::vector<std::string>& prefix) const;
     Report version() const;
     std::string unknown_command(const std::vector<std::string>& words) const;

@@ -188,6 +188,11 @@ int Appliance::run() {
             std::fprintf(stderr, "warmgate: cannot watch signals\n");
             return 1;
         }
+    if (!telemetry_.attach({"version", "interface", "statistics"}, error)) {
+        std::fprintf(stderr, "warmgate: %s\n", error.c_str());
+        return 1;
+    }
+    loop_.add_poller([this] { return telemetry_.poll(); }, std::chrono::milliseconds(100));
     loop_.add_poller([this] { return poll_punts(); }, std::chrono::milliseconds(1));
     // Deferred frees of the adjacency table, once every worker has moved on.
     loop_.add_periodic(std::chrono::milliseconds(10), [this] { dp_->adjacency().reclaim(); });

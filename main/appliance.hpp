@@ -12,6 +12,7 @@
 #include "fastpath/dataplane.hpp"
 #include "fastpath/ports.hpp"
 #include "fastpath/worker.hpp"
+#include "main/telemetry.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -60,6 +61,7 @@ class Appliance {
     config::Config config_;
     control::EventLoop loop_;
     control::CliServer cli_;
+    TelemetryBridge telemetry_{loop_, cli_};
     fastpath::Ports ports_;
     std::unique_ptr<fastpath::Dataplane> dp_;
     std::vector<std::unique_ptr<fastpath::Worker>> workers_;
