@@ -179,6 +179,7 @@ int Appliance::run() {
         return 1;
     }
     register_commands();
+    register_debug_commands();
     if (!cli_.start(error)) {
         std::fprintf(stderr, "warmgate: %s\n", error.c_str());
         return 1;

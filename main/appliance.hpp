@@ -56,6 +56,7 @@ class Appliance {
     bool launch_workers(std::string& error);
     void stop_workers();
     void register_commands();
+    void register_debug_commands();
     bool poll_punts();
 
     config::Config config_;
@@ -69,6 +70,15 @@ class Appliance {
     std::atomic<bool> stop_workers_{false};
     std::array<uint64_t, unsigned(ControlCounter::count_)> control_counters_{};
     uint64_t started_ns_ = 0;
+
+    struct Churn {
+        uint64_t rate, count;
+        uint32_t first;
+        uint16_t ifindex, port_id;
+        uint64_t next;
+    } churn_{};
+    uint64_t churn_done_ = 0;
+    control::EventLoop::TimerId churn_timer_ = 0;
 };
 
 } // namespace wg
