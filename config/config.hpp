@@ -73,9 +73,9 @@ struct StaticArp {
 
 struct PkiDomain {
     std::string name;
-    std::string ca;          // PEM paths; relative paths are resolved against
-    std::string certificate; // the config file's directory at load time
-    std::string key;
+    std::string ca;          // PEM paths; relative paths in the YAML are resolved against
+    std::string certificate; // the config file's directory at load time and stored
+    std::string key;         // absolute and lexically normalized (no "..")
 };
 
 struct SslPolicy {

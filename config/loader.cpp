@@ -10,6 +10,8 @@
 
 #include "config/loader_internal.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -353,6 +355,32 @@ private:
     detail::Locations& l_;
 };
 
+// Counts the documents of a stream and notes where each starts.
+// yaml-cpp 0.7's YAML::LoadAll never returns on a stray ',' at the start of
+// a document: the parser hands out empty documents forever without
+// consuming it. A document starting where the previous one did is that
+// state; we stop and report the character instead of allocating until the
+// process dies.
+struct DocumentScan final : YAML::EventHandler {
+    std::vector<YAML::Mark> starts;
+    bool stuck = false;
+
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        stuck |= !starts.empty() && starts.back().pos == mark.pos;
+        starts.push_back(mark);
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
 } // namespace
 
 namespace detail {
@@ -375,24 +403,48 @@ bool valid_interface_name(std::string_view name) {
 LoadResult load_string(std::string_view text, const std::string& file, const std::string& base_dir) {
     LoadResult result;
     Reader reader(file, result.errors);
-    std::vector<YAML::Node> docs;
+    const std::string input(text);
+    // Pass 0: how many documents, without building them (see DocumentScan).
+    DocumentScan scan;
+    YAML::Node root;
     try {
-        docs = YAML::LoadAll(std::string(text));
+        std::istringstream stream(input);
+        YAML::Parser parser(stream);
+        for (int i = 0; i < 64 && !scan.stuck && parser.HandleNextDocument(scan); ++i) {
+        }
+        if (scan.stuck) {
+            const auto& m = scan.starts.back();
+            const std::string what = size_t(m.pos) < input.size()
+                                         ? "'" + std::string(1, input[size_t(m.pos)]) + "'"
+                                         : std::string("end of input");
+            reader.error(Loc{m.line + 1, m.column + 1}, "YAML syntax error: unexpected " + what);
+            return result;
+        }
+        root = YAML::Load(input);
     } catch (const YAML::Exception& e) {
         const Loc at = e.mark.is_null() ? Loc{} : Loc{e.mark.line + 1, e.mark.column + 1};
         reader.error(at, "YAML syntax error: " + e.msg);
         return result;
     }
-    if (docs.empty() || docs[0].IsNull()) {
+    if (!root.IsDefined() || root.IsNull()) {
         reader.error(Loc{}, "configuration is empty (expected a map with sysname and interfaces)");
         return result;
     }
-    if (docs.size() > 1) reader.error(loc_of(docs[1]), "only one YAML document is allowed per file");
+    if (scan.starts.size() > 1) {
+        const auto& m = scan.starts[1];
+        reader.error(Loc{m.line + 1, m.column + 1}, "only one YAML document is allowed per file");
+    }
 
     Config config;
     detail::Locations locs;
-    Parser(reader, config, locs).document(docs[0]);
-    detail::validate(config, locs, base_dir, reader);
+    try {
+        Parser(reader, config, locs).document(root);
+        detail::validate(config, locs, base_dir, reader);
+    } catch (const std::exception& e) {
+        // Nothing above is expected to throw (yaml-cpp reads are guarded);
+        // if it does, say so rather than let it escape a load call.
+        reader.error(Loc{}, std::string("internal error while validating: ") + e.what());
+    }
     if (config.control.socket.empty() && !config.sysname.empty())
         config.control.socket = default_socket_path(config.sysname);
 

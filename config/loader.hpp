@@ -25,7 +25,9 @@ struct LoadResult {
 LoadResult load_file(const std::string& path);
 
 // Same, from text already in memory; `file` is used in diagnostics and
-// `base_dir` to resolve relative certificate paths.
+// `base_dir` to resolve relative certificate paths (a relative base_dir is
+// taken from the current directory). Diagnostics come sorted by line and
+// column; line 0 (whole file: unreadable, empty) sorts first.
 LoadResult load_string(std::string_view text, const std::string& file, const std::string& base_dir);
 
 } // namespace wg::config

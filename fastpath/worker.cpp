@@ -1,5 +1,7 @@
 #include "fastpath/worker.hpp"
 
+#include "fastpath/ipv4.hpp"
+
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -21,17 +23,6 @@ inline uint64_t load_mac48(const void* p) noexcept {
     uint64_t v = 0;
     std::memcpy(&v, p, 6);
     return v;
-}
-
-// RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), over the TTL/protocol word.
-inline void decrement_ttl(rte_ipv4_hdr* ip) noexcept {
-    const uint16_t old_word = rte_cpu_to_be_16(uint16_t(ip->time_to_live << 8 | ip->next_proto_id));
-    ip->time_to_live--;
-    const uint16_t new_word = rte_cpu_to_be_16(uint16_t(ip->time_to_live << 8 | ip->next_proto_id));
-    uint32_t sum = uint32_t(uint16_t(~ip->hdr_checksum)) + uint16_t(~old_word) + new_word;
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    ip->hdr_checksum = uint16_t(~sum);
 }
 
 void count_tx_drops(rte_mbuf** unsent, uint16_t count, void* userdata) {

@@ -25,6 +25,7 @@ Appliance::Appliance(config::Config config)
     : config_(std::move(config)), cli_(loop_, config_.control.socket) {}
 
 Appliance::~Appliance() {
+    control_.reset();
     stop_workers();
     workers_.clear();
     dp_.reset();
@@ -46,8 +47,9 @@ bool Appliance::bring_up(std::string& error) {
     return install_config_tables(error);
 }
 
-// Interfaces, connected subnets, our addresses and VIPs, configured routes
-// and static ARP entries: everything the fast path needs from the config.
+// Interfaces, connected subnets, our addresses and VIPs and configured
+// routes: what the fast path needs from the config (static ARP entries go
+// through the ARP service, which owns every adjacency).
 bool Appliance::install_config_tables(std::string& error) {
     const auto& ports = ports_.ports();
     for (uint16_t i = 0; i < ports.size(); ++i) {
@@ -85,21 +87,6 @@ bool Appliance::install_config_tables(std::string& error) {
         nh.ifindex = uint16_t(i);
         nh.port_id = ports[size_t(i)].port_id;
         if (!dp_->fib().add(r.prefix.addr.value, r.prefix.len, nh, error)) return false;
-    }
-    const uint64_t now = rte_get_tsc_cycles();
-    for (const auto& a : config_.arp_static) {
-        const fastpath::Port* p = ports_.find(a.interface);
-        if (p == nullptr) {
-            error = "arp_static " + a.ip.str() + ": interface " + a.interface + " has no port";
-            return false;
-        }
-        const auto ifindex = uint16_t(p - ports.data());
-        const auto r = dp_->adjacency().upsert({a.ip.value, ifindex, 0}, a.mac, p->port_id,
-                                               fastpath::Origin::static_entry, now);
-        if (r == fastpath::AdjacencyTable::Result::full || r == fastpath::AdjacencyTable::Result::invalid) {
-            error = "arp_static " + a.ip.str() + ": cannot install";
-            return false;
-        }
     }
     return true;
 }
@@ -142,39 +129,19 @@ void Appliance::stop_workers() {
     worker_lcores_.clear();
 }
 
-// Drains the punt rings. Until the VRRP/ARP modules consume them, frames
-// are counted by reason and freed (punt_unhandled says how many).
-bool Appliance::poll_punts() {
-    bool work = false;
-    rte_mbuf* burst[fastpath::kBurst];
-    for (unsigned w = 0; w < workers_.size(); ++w) {
-        const unsigned n = rte_ring_sc_dequeue_burst(dp_->punt_ring(w), reinterpret_cast<void**>(burst),
-                                                     fastpath::kBurst, nullptr);
-        for (unsigned i = 0; i < n; ++i) {
-            const auto* meta = fastpath::Dataplane::meta(burst[i]);
-            ControlCounter c = ControlCounter::punt_unhandled;
-            switch (meta->reason) {
-            case fastpath::PuntReason::arp: c = ControlCounter::punt_arp; break;
-            case fastpath::PuntReason::vrrp: c = ControlCounter::punt_vrrp; break;
-            case fastpath::PuntReason::local: c = ControlCounter::punt_local; break;
-            case fastpath::PuntReason::resolve: c = ControlCounter::punt_resolve; break;
-            case fastpath::PuntReason::ttl_exceeded: c = ControlCounter::punt_ttl_exceeded; break;
-            }
-            control_counters_[unsigned(c)]++;
-            control_counters_[unsigned(ControlCounter::punt_unhandled)]++;
-            rte_pktmbuf_free(burst[i]);
-        }
-        work |= n != 0;
-    }
-    return work;
-}
-
 int Appliance::run() {
     std::string error;
     started_ns_ = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::steady_clock::now().time_since_epoch())
                                .count());
-    if (!bring_up(error) || !launch_workers(error)) {
+    // The control plane (static ARP, VRRP) is in place before the first
+    // frame is polled: no packet may see a half-built table.
+    bool ok = bring_up(error);
+    if (ok) {
+        control_ = std::make_unique<ControlPlane>(loop_, config_, *dp_, ports_);
+        ok = control_->start(error) && launch_workers(error);
+    }
+    if (!ok) {
         std::fprintf(stderr, "warmgate: %s\n", error.c_str());
         return 1;
     }
@@ -189,12 +156,12 @@ int Appliance::run() {
             std::fprintf(stderr, "warmgate: cannot watch signals\n");
             return 1;
         }
-    if (!telemetry_.attach({"version", "interface", "statistics"}, error)) {
+    if (!telemetry_.attach({"version", "interface", "statistics", "vrrp", "arp"}, error)) {
         std::fprintf(stderr, "warmgate: %s\n", error.c_str());
         return 1;
     }
     loop_.add_poller([this] { return telemetry_.poll(); }, std::chrono::milliseconds(100));
-    loop_.add_poller([this] { return poll_punts(); }, std::chrono::milliseconds(1));
+    loop_.add_poller([this] { return control_->poll(); }, std::chrono::milliseconds(1));
     // Deferred frees of the adjacency table, once every worker has moved on.
     loop_.add_periodic(std::chrono::milliseconds(10), [this] { dp_->adjacency().reclaim(); });
 
@@ -205,6 +172,12 @@ int Appliance::run() {
 
     std::printf("warmgate: %s shutting down\n", config_.sysname.c_str());
     cli_.stop();
+    // RFC 5798 §6.4.3: a Master leaving sends priority 0 so that the Backup
+    // takes over after Skew_Time. Give the workers a moment to send it.
+    control_->shutdown();
+    for (int i = 0; i < 5 && rte_ring_count(dp_->inject_ring(0)) != 0; ++i) rte_delay_ms(5);
+    rte_delay_ms(5);
+    control_.reset();
     stop_workers();
     workers_.clear();
     dp_.reset();        // frees what the rings still hold, while the pool exists

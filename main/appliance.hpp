@@ -12,6 +12,7 @@
 #include "fastpath/dataplane.hpp"
 #include "fastpath/ports.hpp"
 #include "fastpath/worker.hpp"
+#include "main/control_plane.hpp"
 #include "main/telemetry.hpp"
 
 #include <atomic>
@@ -21,15 +22,6 @@
 #include <vector>
 
 namespace wg {
-
-// Punted frames by reason, as the control core received them.
-#define WG_CONTROL_COUNTERS(X)                                                     \
-    X(punt_arp, "ARP frames received from the workers")                            \
-    X(punt_vrrp, "VRRP adverts received from the workers")                         \
-    X(punt_local, "IPv4 packets for our own addresses or VIPs")                    \
-    X(punt_resolve, "packets waiting for ARP resolution (arp_miss)")               \
-    X(punt_ttl_exceeded, "packets whose TTL expired")                              \
-    X(punt_unhandled, "punted frames no control module consumed yet (freed)")
 
 class Appliance {
   public:
@@ -43,12 +35,6 @@ class Appliance {
     int run();
     void stop() { loop_.stop(); }
 
-    enum class ControlCounter : unsigned {
-#define WG_X(key, help) key,
-        WG_CONTROL_COUNTERS(WG_X)
-#undef WG_X
-            count_
-    };
 
   private:
     bool bring_up(std::string& error);
@@ -57,7 +43,6 @@ class Appliance {
     void stop_workers();
     void register_commands();
     void register_debug_commands();
-    bool poll_punts();
 
     config::Config config_;
     control::EventLoop loop_;
@@ -66,9 +51,9 @@ class Appliance {
     fastpath::Ports ports_;
     std::unique_ptr<fastpath::Dataplane> dp_;
     std::vector<std::unique_ptr<fastpath::Worker>> workers_;
+    std::unique_ptr<ControlPlane> control_;
     std::vector<unsigned> worker_lcores_;
     std::atomic<bool> stop_workers_{false};
-    std::array<uint64_t, unsigned(ControlCounter::count_)> control_counters_{};
     uint64_t started_ns_ = 0;
 
     struct Churn {

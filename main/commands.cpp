@@ -19,16 +19,6 @@ using control::Record;
 using control::Report;
 using control::Section;
 
-struct CounterDesc {
-    std::string_view key;
-    std::string_view help;
-};
-constexpr std::array<CounterDesc, unsigned(Appliance::ControlCounter::count_)> kControlCounterInfo{{
-#define WG_X(key, help) {#key, help},
-    WG_CONTROL_COUNTERS(WG_X)
-#undef WG_X
-}};
-
 std::array<uint64_t, fastpath::kCounterCount> values(const fastpath::WorkerStats& s) { return s.v; }
 
 Record worker_record(const fastpath::WorkerStats& s, uint64_t tsc_hz) {
@@ -93,6 +83,27 @@ void Appliance::register_commands() {
             return report;
         });
 
+    cli_.register_command({"display", "vrrp"}, "VRRP groups: state, priorities, timers, last changes [verbose]",
+                          [this](const CommandContext& ctx) -> CommandResult {
+                              const bool verbose = !ctx.args.empty() && ctx.args[0] == "verbose";
+                              if (!ctx.args.empty() && !verbose)
+                                  return CommandError{"usage: display vrrp [verbose]"};
+                              return control_->vrrp().report(verbose);
+                          });
+
+    cli_.register_command({"display", "arp"}, "ARP entries [interface NAME] | statistics",
+                          [this](const CommandContext& ctx) -> CommandResult {
+                              if (ctx.args.empty()) return control_->arp().report(loop_.now());
+                              if (ctx.args.size() == 2 && ctx.args[0] == "interface") {
+                                  if (ports_.find(ctx.args[1]) == nullptr)
+                                      return CommandError{"no DPDK interface named '" + ctx.args[1] + "'"};
+                                  return control_->arp().report(loop_.now(), ctx.args[1]);
+                              }
+                              if (ctx.args.size() == 1 && ctx.args[0] == "statistics")
+                                  return control_->arp().report_statistics();
+                              return CommandError{"usage: display arp [interface NAME | statistics]"};
+                          });
+
     cli_.register_command(
         {"display", "statistics"}, "fast-path counters, summed and per worker, and control punts",
         [this](const CommandContext&) -> CommandResult {
@@ -110,9 +121,8 @@ void Appliance::register_commands() {
                 s.add("lcore", "Lcore", uint64_t(worker_lcores_.empty() ? 0 : worker_lcores_[w]));
                 s.append(worker_record(dp_->stats(w), hz));
             }
-            Section& c = report.section("control", "Control core");
-            c.set_label_width(24);
-            c.add_counters(kControlCounterInfo, control_counters_);
+            control_->add_statistics(report);
+            Section& c = report.section("control");
             const auto ac = dp_->adjacency().counters();
             c.add("adjacency_entries", "Adjacency entries", uint64_t(dp_->adjacency().size()));
             c.add("adjacency_capacity", "Adjacency capacity", uint64_t(dp_->adjacency().capacity()));

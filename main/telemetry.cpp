@@ -2,6 +2,7 @@
 
 #include <rte_telemetry.h>
 
+#include <cctype>
 #include <chrono>
 #include <sstream>
 #include <type_traits>
@@ -20,24 +21,37 @@ namespace {
 
 TelemetryBridge* g_bridge = nullptr; // DPDK's callbacks carry no user pointer
 
+// DPDK 22.11 accepts dict names of [A-Za-z0-9_/] only ("Worker 0" would be
+// refused and the item silently lost).
+std::string tel_key(std::string_view s) {
+    std::string k(s.substr(0, RTE_TEL_MAX_STRING_LEN - 1));
+    for (char& c : k)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '/') c = '_';
+    return k;
+}
+
+void add_container(rte_tel_data* d, const std::string& key, rte_tel_data* c) {
+    if (rte_tel_data_add_dict_container(d, tel_key(key).c_str(), c, 0) != 0) rte_tel_data_free(c);
+}
+
 void add_scalar(rte_tel_data* d, const std::string& key, const Scalar& s) {
     std::visit(
         [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, uint64_t>)
-                rte_tel_data_add_dict_u64(d, key.c_str(), v);
+                rte_tel_data_add_dict_u64(d, tel_key(key).c_str(), v);
             else if constexpr (std::is_same_v<T, int64_t>)
-                rte_tel_data_add_dict_int(d, key.c_str(), int(v));
+                rte_tel_data_add_dict_int(d, tel_key(key).c_str(), int(v));
             else if constexpr (std::is_same_v<T, bool>)
-                rte_tel_data_add_dict_u64(d, key.c_str(), v ? 1 : 0);
+                rte_tel_data_add_dict_u64(d, tel_key(key).c_str(), v ? 1 : 0);
             else if constexpr (std::is_same_v<T, Hex>)
-                rte_tel_data_add_dict_u64(d, key.c_str(), v.value);
+                rte_tel_data_add_dict_u64(d, tel_key(key).c_str(), v.value);
             else if constexpr (std::is_same_v<T, Named>)
-                rte_tel_data_add_dict_string(d, key.c_str(), v.json.c_str());
+                rte_tel_data_add_dict_string(d, tel_key(key).c_str(), v.json.c_str());
             else if constexpr (std::is_same_v<T, std::string>)
-                rte_tel_data_add_dict_string(d, key.c_str(), v.substr(0, RTE_TEL_MAX_STRING_LEN - 1).c_str());
+                rte_tel_data_add_dict_string(d, tel_key(key).c_str(), v.substr(0, RTE_TEL_MAX_STRING_LEN - 1).c_str());
             else
-                rte_tel_data_add_dict_string(d, key.c_str(), "--");
+                rte_tel_data_add_dict_string(d, tel_key(key).c_str(), "--");
         },
         s.get());
 }
@@ -61,22 +75,24 @@ void fill_record(rte_tel_data* d, const Record& r) {
             if (a == nullptr) continue;
             rte_tel_data_start_array(a, RTE_TEL_STRING_VAL);
             for (const auto& item : *list) rte_tel_data_add_array_string(a, item.c_str());
-            rte_tel_data_add_dict_container(d, f.key.c_str(), a, 0);
+            add_container(d, f.key, a);
         } else if (const auto* nested = std::get_if<Record>(&f.value)) {
-            if (rte_tel_data* c = record_container(*nested)) rte_tel_data_add_dict_container(d, f.key.c_str(), c, 0);
+            if (rte_tel_data* c = record_container(*nested)) add_container(d, f.key, c);
         } else if (const auto* table = std::get_if<Table>(&f.value)) {
+            // No arrays of containers in 22.11: rows keyed by their index.
             rte_tel_data* a = rte_tel_data_alloc();
             if (a == nullptr) continue;
-            rte_tel_data_start_array(a, RTE_TEL_CONTAINER);
+            rte_tel_data_start_dict(a);
+            size_t index = 0;
             for (const auto& row : table->rows()) {
                 rte_tel_data* c = rte_tel_data_alloc();
                 if (c == nullptr) break;
                 rte_tel_data_start_dict(c);
                 for (size_t i = 0; i < table->columns().size() && i < row.size(); ++i)
                     add_scalar(c, table->columns()[i].key, row[i]);
-                rte_tel_data_add_array_container(a, c, 0);
+                add_container(a, std::to_string(index++), c);
             }
-            rte_tel_data_add_dict_container(d, f.key.c_str(), a, 0);
+            add_container(d, f.key, a);
         }
     }
 }
@@ -159,8 +175,7 @@ int TelemetryBridge::on_request(const char* cmd, const char* params, rte_tel_dat
     for (const auto& g : report.groups()) {
         if (!g.list) {
             if (g.sections.empty()) continue;
-            if (rte_tel_data* c = record_container(report.sections()[g.sections[0]]))
-                rte_tel_data_add_dict_container(d, g.key.c_str(), c, 0);
+            if (rte_tel_data* c = record_container(report.sections()[g.sections[0]])) add_container(d, g.key, c);
             continue;
         }
         // DPDK 22.11 cannot nest an array of containers in a dict: a list
@@ -173,9 +188,9 @@ int TelemetryBridge::on_request(const char* cmd, const char* params, rte_tel_dat
             const Section& sec = report.sections()[i];
             const std::string key = sec.title().empty() ? std::to_string(index) : sec.title();
             ++index;
-            if (rte_tel_data* c = record_container(sec)) rte_tel_data_add_dict_container(a, key.c_str(), c, 0);
+            if (rte_tel_data* c = record_container(sec)) add_container(a, key, c);
         }
-        rte_tel_data_add_dict_container(d, g.key.c_str(), a, 0);
+        add_container(d, g.key, a);
     }
     return 0;
 }

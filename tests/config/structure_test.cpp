@@ -48,6 +48,14 @@ TEST(Structure, YamlSyntaxErrorIsLocated) {
               Lines{"7:1: YAML syntax error: end of map flow not found"});
 }
 
+// yaml-cpp 0.7 loops forever (allocating) on a stray ',' that starts a
+// document; the loader must stop and point at it.
+TEST(Structure, StrayCommaStartingADocument) {
+    EXPECT_EQ(errors_of(",\n" + std::string(kSmall)), Lines{"1:1: YAML syntax error: unexpected ','"});
+    EXPECT_EQ(errors_of(with("...\n,\n")), Lines{"7:1: YAML syntax error: unexpected ','"});
+    EXPECT_EQ(errors_of(with("---\n,\n")), Lines{"7:1: YAML syntax error: unexpected ','"});
+}
+
 TEST(Structure, EmptyDocument) {
     const Lines expected{" configuration is empty (expected a map with sysname and interfaces)"};
     EXPECT_EQ(errors_of(""), expected);
@@ -60,7 +68,9 @@ TEST(Structure, TopLevelMustBeAMap) {
 }
 
 TEST(Structure, OnlyOneDocument) {
-    EXPECT_EQ(errors_of(with("---\nsysname: U\n")), Lines{"7:1: only one YAML document is allowed per file"});
+    EXPECT_EQ(errors_of(with("---\nsysname: U\n")), Lines{"6:1: only one YAML document is allowed per file"});
+    EXPECT_EQ(errors_of("---\n" + with("---\n---\n")),
+              Lines{"7:1: only one YAML document is allowed per file"});
 }
 
 TEST(Structure, RequiredTopLevelKeys) {

@@ -1,0 +1,328 @@
+// The neighbour service of the control core (DESIGN "Tables", issue 4 item 4):
+// learns ARP from punted frames, answers for the interface addresses and the
+// VIPs of Master groups, resolves `arp_miss` next hops, ages entries with
+// refresh probes, installs the remote-backup peer's entries, and is the one
+// writer of the fast-path adjacency table (through AdjacencyStore). Pure: no
+// DPDK, no sockets, no clock; `now` comes with every call (Envoy-style), so
+// tests drive it with made-up instants and never sleep.
+//
+// Rules (each outcome has a counter, counters.hpp):
+//  - Learning: from accepted requests, replies and gratuitous ARPs whose
+//    sender is a host of the receiving interface's subnet (not its network
+//    or broadcast address). Never our own address or port MAC, nor an
+//    active VIP (address_conflict); a VIP we are Backup for is the Master's
+//    (vip_sender_ignored). Probes (sender 0.0.0.0) are never learned.
+//    A new MAC replaces the old one (mac_moves). Static entries are never
+//    overwritten nor aged. Any frame from a known host confirms its entry
+//    (first-hand knowledge: a synced entry becomes learned).
+//  - Answering (RFC 826): a request (probe included, not a gratuitous ARP)
+//    for the interface address gets a reply from the port MAC; for a VIP,
+//    from the virtual MAC when VipResolver says the group is Master, else
+//    silence (RFC 5798 §6.4.2). Replies go to the sender MAC.
+//  - Resolution: on_miss() starts a resolution: a broadcast request at once,
+//    then one every `retrans_ms` until `max_retries` went unanswered; then
+//    ResolveListener::on_resolved(false) and the target is "failed" for
+//    `fail_hold_s` (misses dropped, no request storm). An answer (any frame
+//    that creates the entry) reports on_resolved(true).
+//  - Aging: a learned entry expires `age_s` after its last confirmation. From
+//    `probe_before_s` before that, `probes` unicast probes go to its MAC,
+//    spread evenly over the window (default 60 s / 3: at -60 s, -40 s, -20 s;
+//    at least `retrans_ms` apart), so a host that is briefly deaf gets three
+//    chances a minute apart instead of three within 3 s. The entry is removed
+//    only `spacing` after the last probe, i.e. at the nominal expiry when the
+//    rate cap did not delay the probes. Any frame from the host in between
+//    confirms it (back to reachable). States: reachable → stale (due for a
+//    probe, waiting for the global rate budget) → probe → removed.
+//  - Synced entries (install_synced, from the remote-backup peer): expire at
+//    now + age_remaining_s minus a deterministic per-key jitter of up to
+//    min(synced_spread_s, age_remaining_s / 2), never later than the peer
+//    would, then go through the same probing as learned ones. So a batch of
+//    1M entries with equal ages does not probe (nor expire) in one instant,
+//    and after a switchover the new Master refreshes them with its own aging.
+//    Both devices age their copies; the Master's deletes arrive through
+//    remove_synced(), which spares entries this device has confirmed itself.
+//  - Rate: requests and probes this device originates share one global
+//    budget (`requests_per_s`, burst `request_burst`); misses go first.
+//    Replies and announce() are not capped (the fast path's punt limiter
+//    bounds what we answer; VRRP paces its own GARPs).
+//  - Table writes: the store's answer decides. added/updated: the change is
+//    published. full/invalid: counted, nothing else changes. busy: the
+//    control entry keeps its new state and the write is retried on the next
+//    tick (bounded retry queue; overflow drops the entry, counted).
+//
+// Cost: tick() is O(items due), not O(table): every entry has at most one
+// live item in a deadline heap (a refresh moves its deadline later lazily:
+// the old item fires early and re-arms once). Memory: ~100 bytes per entry
+// (hash node 72 + heap item 16 + bucket 8), ~100 MB for 1M entries.
+//
+// Thread-safety: control lcore only, every function. Listeners are called
+// synchronously from the call that caused them and must not call the
+// service's mutating functions (reading is fine).
+#pragma once
+
+#include "config/net.hpp"
+#include "control/arp/codec.hpp"
+#include "control/arp/counters.hpp"
+#include "control/frame_io.hpp"
+#include "control/report.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <queue>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace wg::arp {
+
+// Same clock as control/vrrp/time.hpp and the event loop.
+using Time = std::chrono::steady_clock::time_point;
+using Duration = std::chrono::nanoseconds;
+
+// Who put an entry there. Values equal fastpath::Origin (tests/arp checks it).
+enum class Origin : uint8_t { learned = 0, synced = 1, static_entry = 2 };
+
+enum class State : uint8_t {
+    reachable,    // learned, confirmed less than age_s - probe_before_s ago
+    stale,        // due for a probe, waiting for the global request budget
+    probe,        // refresh probes sent, no answer yet
+    static_entry, // from config: never aged, never overwritten by learning
+    synced,       // installed from the remote-backup peer, not yet probed
+};
+
+const control::NameDesc& state_desc(State s);
+const control::NameDesc& origin_desc(Origin o);
+
+// The fast-path table as the service writes it. The appliance implements it
+// over fastpath::AdjacencyTable (ifindex → port id, Time → ns); tests use a map.
+class AdjacencyStore {
+  public:
+    // Values and meanings equal fastpath::AdjacencyTable::Result.
+    enum class Result : uint8_t { added, updated, unchanged, full, invalid, busy };
+
+    virtual ~AdjacencyStore() = default;
+    virtual Result upsert(uint16_t ifindex, Ipv4 ip, const Mac& mac, Origin origin, Time now) = 0;
+    // False when the key was absent.
+    virtual bool remove(uint16_t ifindex, Ipv4 ip) = 0;
+    virtual uint32_t size() const = 0;
+    virtual uint32_t capacity() const = 0;
+};
+
+// One change of the table, published after the store applied it, in order.
+struct Change {
+    enum class Kind : uint8_t { add, update, remove };
+    uint64_t seq = 0; // 1, 2, 3, ... per service (align a for_each snapshot with the deltas)
+    Kind kind = Kind::add;
+    uint16_t ifindex = 0;
+    Ipv4 ip;
+    Mac mac; // remove: the MAC the entry had
+    Origin origin = Origin::learned;
+    uint32_t age_remaining_s = 0; // until expiry (rounded up); 0 for static entries and removals
+};
+const char* to_string(Change::Kind k);
+
+// Replication (sync/) and /32 host routes (DESIGN "Tables") listen here.
+class ChangeListener {
+  public:
+    virtual ~ChangeListener() = default;
+    virtual void on_change(const Change& c) = 0;
+};
+
+// Whoever holds packets for a next hop (the punt handler) listens here.
+class ResolveListener {
+  public:
+    virtual ~ResolveListener() = default;
+    // ok: the entry is in the table now (re-inject the held packets);
+    // !ok: max_retries requests went unanswered (drop them).
+    virtual void on_resolved(uint16_t ifindex, Ipv4 ip, bool ok) = 0;
+};
+
+// Config keys proposed for `arp:` (the loader does not have them yet).
+struct Options {
+    uint32_t age_s = 1200;          // VRP's default dynamic ARP expiry (20 min)
+    uint32_t probe_before_s = 60;   // probing window before expiry (clamped to age_s)
+    uint32_t probes = 3;            // unicast probes in that window; 0: expire without probing
+    uint32_t retrans_ms = 1000;     // per-target gap between requests (RFC 1122 §2.3.2.1: 1/s)
+    uint32_t max_retries = 3;       // broadcast requests per resolution (Linux mcast_solicit)
+    uint32_t fail_hold_s = 5;       // a failed target's misses are dropped this long
+    uint32_t requests_per_s = 2000; // global cap, requests + probes; 0 = none. 1M entries / 1200 s
+                                    // need ~850 probes/s if no host ever speaks first.
+    uint32_t request_burst = 200;   // bucket depth of that cap
+    uint32_t synced_spread_s = 600; // jitter window of synced deadlines (see above)
+    uint32_t max_pending = 65536;   // resolutions in progress (a subnet scan must not eat memory)
+    uint32_t busy_retry_max = 4096; // writes waiting after `busy`
+    uint64_t jitter_seed = 0x9e3779b97f4a7c15ull; // per-device if desired; deterministic either way
+};
+
+// What for_each()/find() show of one entry.
+struct EntryView {
+    uint16_t ifindex = 0;
+    Ipv4 ip;
+    Mac mac;
+    Origin origin = Origin::learned;
+    State state = State::reachable;
+    Time learned{};              // created (or installed)
+    Time confirmed{};            // last frame from the host (or install)
+    std::optional<Time> expires; // none for static entries
+    uint8_t probes_sent = 0;
+    bool in_table = false; // false while a busy write waits for its retry
+};
+
+// What the holder of packets should do after a miss.
+enum class MissAction : uint8_t {
+    hold,     // resolution in progress: keep them until on_resolved()
+    resolved, // the entry is in the table already: re-inject now
+    drop,     // cannot resolve (failed recently, not on a subnet, too many pending)
+};
+
+// Outcome of the administrative writes.
+enum class Status : uint8_t {
+    ok,                // applied (or nothing to change)
+    unknown_interface, // ifindex not added
+    refused,           // a rule said no (own address, static entry, first-hand entry)
+    full,              // table_full
+    invalid,           // table_invalid
+    busy,              // queued for retry on tick
+};
+const char* to_string(Status s);
+
+class Service {
+  public:
+    Service(const Options& options, AdjacencyStore& store, control::FrameSink& frames,
+            const control::VipResolver* vips = nullptr);
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
+
+    void set_change_listener(ChangeListener* l) { changes_ = l; }
+    void set_resolve_listener(ResolveListener* l) { resolves_ = l; }
+
+    // Adds or replaces an interface (by ifindex).
+    void add_interface(const control::InterfaceInfo& info);
+    // Removes the learned and synced entries of `ifindex` (link down) and
+    // fails its resolutions; statics stay. O(table): an administrative event.
+    void flush_interface(uint16_t ifindex, Time now);
+
+    // A punted ARP frame received on `ifindex`.
+    void on_frame(uint16_t ifindex, std::span<const uint8_t> frame, Time now);
+    // The fast path missed (ifindex, ip) (DESIGN "Packet paths" 3).
+    MissAction on_miss(uint16_t ifindex, Ipv4 ip, Time now);
+    // Timers, busy retries, rate-limited sends. Call at least every 100 ms
+    // (or at next_deadline()).
+    void tick(Time now);
+    // Earliest instant tick() has work (may be early, never late); none: idle.
+    std::optional<Time> next_deadline() const;
+
+    // `arp_static` from the config. Replaces a learned or synced entry.
+    Status add_static(uint16_t ifindex, Ipv4 ip, const Mac& mac, Time now);
+    bool remove_static(uint16_t ifindex, Ipv4 ip, Time now);
+    // From the remote-backup peer (batch or real time). Static entries and
+    // first-hand entries with the same MAC are kept (refused / ok).
+    Status install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t age_remaining_s, Time now);
+    // Removes a synced entry; false when absent or not synced (first-hand or static).
+    bool remove_synced(uint16_t ifindex, Ipv4 ip, Time now);
+
+    // One gratuitous ARP (RFC 5798 §6.4.1: on becoming Master, sender = VIP,
+    // MAC = virtual MAC). Not rate-capped. False when the sink refused it.
+    bool announce(uint16_t ifindex, Ipv4 ip, const Mac& mac);
+
+    std::optional<EntryView> find(uint16_t ifindex, Ipv4 ip) const;
+    // f(const EntryView&) for every entry the table holds, in no order (the
+    // batch-backup snapshot; seq() tells which deltas it already contains).
+    template <class F>
+    void for_each(F&& f) const {
+        for (const auto& [key, e] : entries_)
+            if (e.in_store) f(static_cast<const EntryView&>(view(key, e)));
+    }
+    size_t size() const { return entries_.size(); }
+    size_t pending() const { return pending_.size(); }
+    uint64_t seq() const { return seq_; }
+
+    const Options& options() const { return opt_; }
+    const Stats& stats() const { return stats_; }
+    const RxStats& rx_stats() const { return rx_; }
+
+    // `display arp [interface NAME]`: VRP-like table sorted by interface and
+    // IP, the interfaces' own addresses as type I, then totals. An unknown
+    // NAME gives an "Error:" message and no rows.
+    control::Report report(Time now, std::string_view interface = {}) const;
+    // `display statistics`: adds the section "arp" (table size, counters).
+    void add_statistics(control::Report& r) const;
+    control::Report report_statistics() const;
+
+  private:
+    struct Entry {
+        Time learned{}, confirmed{}, expires{}, due{}, heap_time{};
+        Mac mac;
+        Origin origin = Origin::learned;
+        State state = State::reachable;
+        uint8_t probes_sent = 0;
+        bool in_heap = false;      // one live heap item, at heap_time (<= due)
+        bool probe_queued = false; // in probe_q_ waiting for the budget
+        bool in_store = false;     // the store holds the key (and the listener knows it)
+        bool retry = false;        // in retry_q_ after `busy`
+    };
+    struct Pending {
+        Time heap_time{};
+        uint8_t requests = 0;
+        bool failed = false;
+        bool in_heap = false;
+        bool send_queued = false;
+    };
+    struct Item {
+        Time at;
+        uint64_t key; // kPendingBit: a resolution, else an entry
+        bool operator>(const Item& o) const { return at > o.at; }
+    };
+
+    static constexpr uint64_t kPendingBit = 1ull << 63;
+    static constexpr Time kNever = Time::max(); // no deadline (static entries, queued probes)
+    static uint64_t make_key(uint16_t ifindex, Ipv4 ip) { return uint64_t(ifindex) << 32 | ip.value; }
+    static uint16_t key_ifindex(uint64_t k) { return uint16_t(k >> 32); }
+    static Ipv4 key_ip(uint64_t k) { return Ipv4{uint32_t(k)}; }
+
+    const control::InterfaceInfo* iface(uint16_t ifindex) const;
+    static bool host_of(const control::InterfaceInfo& i, Ipv4 ip);
+    EntryView view(uint64_t key, const Entry& e) const;
+
+    void learn(const control::InterfaceInfo& i, const Packet& p, Time now);
+    void answer(const control::InterfaceInfo& i, const Packet& p);
+    Status store(uint64_t key, Entry& e, Time now);
+    void remove_entry(uint64_t key, Time now);
+    void publish(Change::Kind kind, uint64_t key, const Entry& e, Time now);
+    void confirm(uint64_t key, Entry& e, Time now);
+    void set_synced_deadline(uint64_t key, Entry& e, uint32_t age_remaining_s, Time now);
+    void schedule(uint64_t key, Entry& e, Time due);
+    void entry_due(uint64_t key, Entry& e, Time now);
+    void resolve_pending(uint64_t key, bool ok);
+    void schedule_pending(uint64_t key, Pending& p, Time at);
+    void pending_due(uint64_t key, Pending& p, Time now);
+    void drain(Time now);
+    void retry_busy(Time now);
+    bool take_budget(Time now);
+    bool send(uint16_t ifindex, const Packet& p);
+
+    Options opt_;
+    Duration age_, probe_before_, spacing_, retrans_, fail_hold_;
+    AdjacencyStore& store_;
+    control::FrameSink& frames_;
+    const control::VipResolver* vips_;
+    ChangeListener* changes_ = nullptr;
+    ResolveListener* resolves_ = nullptr;
+    std::vector<control::InterfaceInfo> ifaces_;
+
+    std::unordered_map<uint64_t, Entry> entries_;
+    std::unordered_map<uint64_t, Pending> pending_;
+    std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;
+    std::deque<uint64_t> urgent_q_; // resolutions waiting for the budget (first)
+    std::deque<uint64_t> probe_q_;  // probes waiting for the budget
+    std::deque<uint64_t> retry_q_;  // busy writes
+    Time tat_{};                    // GCRA theoretical arrival time of the request budget
+    uint64_t seq_ = 0;
+    Stats stats_;
+    RxStats rx_;
+};
+
+} // namespace wg::arp

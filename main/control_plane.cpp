@@ -1,0 +1,252 @@
+#include "main/control_plane.hpp"
+
+#include "fastpath/ipv4.hpp"
+
+#include <rte_ring.h>
+
+#include <algorithm>
+
+namespace wg {
+namespace {
+
+struct CounterDesc {
+    std::string_view key;
+    std::string_view help;
+};
+constexpr std::array<CounterDesc, unsigned(ControlPlane::Counter::count_)> kCounterInfo{{
+#define WG_X(key, help) {#key, help},
+    WG_CONTROL_COUNTERS(WG_X)
+#undef WG_X
+}};
+
+std::span<const uint8_t> bytes(const rte_mbuf* m) {
+    return {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)};
+}
+
+uint32_t ipv4_dst(const rte_mbuf* m) {
+    const uint8_t* p = rte_pktmbuf_mtod_offset(m, const uint8_t*, 14 + 16);
+    return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+
+} // namespace
+
+ControlPlane::ControlPlane(control::EventLoop& loop, const config::Config& config, fastpath::Dataplane& dp,
+                           const fastpath::Ports& ports)
+    : loop_(loop), config_(config), dp_(dp), ports_(ports), frames_(dp, ports), forwarding_(dp, ports),
+      hooks_(loop, std::chrono::seconds(10)) {}
+
+ControlPlane::~ControlPlane() {
+    if (arp_timer_ != 0) loop_.cancel_timer(arp_timer_);
+    if (links_timer_ != 0) loop_.cancel_timer(links_timer_);
+    for (auto& [key, pkts] : held_)
+        for (rte_mbuf* m : pkts) rte_pktmbuf_free(m);
+}
+
+bool ControlPlane::start(std::string& error) {
+    const auto& ports = ports_.ports();
+    std::vector<control::InterfaceInfo> infos;
+    for (uint16_t i = 0; i < ports.size(); ++i)
+        infos.push_back({i, ports[i].spec.ifname, ports[i].mac, ports[i].spec.address});
+
+    vrrp_ = std::make_unique<vrrp::Service>(loop_, frames_, forwarding_, &hooks_, infos);
+    for (uint16_t i = 0; i < ports.size(); ++i) {
+        const config::Interface* itf = config_.find_interface(ports[i].spec.ifname);
+        if (itf == nullptr) continue;
+        for (const auto& group : itf->vrrp) {
+            vrrp::GroupConfig g;
+            g.ifindex = i;
+            g.interface = itf->name;
+            g.primary = ports[i].spec.address.addr;
+            g.group = group;
+            // The seed puts authentication in the RBP that tracks the group
+            // (`vrrp vrid 1 authentication-mode md5 ...` in profile1).
+            for (const auto& rbp : config_.remote_backup_profile)
+                if (rbp.vrrp.interface == itf->name && rbp.vrrp.vrid == group.vrid) g.auth = rbp.vrrp.authentication;
+            vrrp_->add_group(g);
+        }
+    }
+
+    store_ = std::make_unique<FastPathAdjacency>(dp_.adjacency(), ports_);
+    arp_ = std::make_unique<arp::Service>(arp::Options{}, *store_, frames_, vrrp_.get());
+    arp_->set_change_listener(this);
+    arp_->set_resolve_listener(this);
+    for (const auto& info : infos) arp_->add_interface(info);
+    for (const auto& a : config_.arp_static) {
+        const fastpath::Port* p = ports_.find(a.interface);
+        const auto status = p == nullptr ? arp::Status::unknown_interface
+                                         : arp_->add_static(uint16_t(p - ports.data()), a.ip, a.mac, loop_.now());
+        if (status != arp::Status::ok) {
+            error = "arp_static " + a.ip.str() + " on " + a.interface + ": " + arp::to_string(status);
+            return false;
+        }
+    }
+    arp_timer_ = loop_.add_periodic(std::chrono::milliseconds(20), [this] { arp_->tick(loop_.now()); });
+
+    link_up_.assign(ports.size(), true);
+    links_timer_ = loop_.add_periodic(std::chrono::milliseconds(100), [this] { poll_links(); });
+    vrrp_->start();
+    return true;
+}
+
+void ControlPlane::shutdown() {
+    if (vrrp_) vrrp_->shutdown();
+}
+
+void ControlPlane::poll_links() {
+    const auto& ports = ports_.ports();
+    for (uint16_t i = 0; i < ports.size(); ++i) {
+        const bool up = fastpath::Ports::link(ports[i].port_id).up;
+        if (up == link_up_[i]) continue;
+        link_up_[i] = up;
+        vrrp_->link_changed(i, up);
+    }
+}
+
+bool ControlPlane::poll() {
+    bool work = false;
+    rte_mbuf* burst[fastpath::kBurst];
+    for (unsigned w = 0; w < dp_.options().workers; ++w) {
+        const unsigned n = rte_ring_sc_dequeue_burst(dp_.punt_ring(w), reinterpret_cast<void**>(burst),
+                                                     fastpath::kBurst, nullptr);
+        const auto now = loop_.now();
+        for (unsigned i = 0; i < n; ++i) {
+            rte_mbuf* m = burst[i];
+            const fastpath::PuntMeta meta = *fastpath::Dataplane::meta(m);
+            switch (meta.reason) {
+            case fastpath::PuntReason::arp:
+                count(Counter::punt_arp);
+                arp_->on_frame(meta.ifindex, bytes(m), now);
+                break;
+            case fastpath::PuntReason::vrrp:
+                count(Counter::punt_vrrp);
+                vrrp_->on_frame(meta.ifindex, bytes(m));
+                break;
+            case fastpath::PuntReason::local:
+                count(Counter::punt_local);
+                on_local(m, meta.ifindex);
+                break;
+            case fastpath::PuntReason::ttl_exceeded:
+                count(Counter::punt_ttl_exceeded);
+                on_ttl_exceeded(m, meta.ifindex);
+                break;
+            case fastpath::PuntReason::resolve:
+                count(Counter::punt_resolve);
+                on_miss(m, meta); // takes ownership
+                continue;
+            }
+            rte_pktmbuf_free(m);
+        }
+        work |= n != 0;
+    }
+    return work;
+}
+
+// ICMP echo to our interface address, or to a VIP while its group is
+// Master (answered from the virtual MAC); a Backup stays silent.
+void ControlPlane::on_local(rte_mbuf* m, uint16_t ifindex) {
+    const auto& ports = ports_.ports();
+    if (ifindex >= ports.size()) return;
+    const Ipv4 dst{ipv4_dst(m)};
+    Mac src = ports[ifindex].mac;
+    bool answer = true;
+    Mac vmac;
+    if (vrrp_->is_vip(ifindex, dst, &answer, &vmac)) {
+        if (!answer) {
+            icmp_[unsigned(control::icmp::Counter::echo_vip_not_master)]++;
+            return;
+        }
+        src = vmac;
+    }
+    control::icmp::Counter why{};
+    if (auto reply = control::icmp::echo_reply(bytes(m), src, &why)) frames_.send(ifindex, *reply);
+    icmp_[unsigned(why)]++;
+}
+
+// RFC 1812 §4.3.2.8: ICMP errors are rate-limited (100/s, burst 100).
+bool ControlPlane::icmp_budget() {
+    const auto now = loop_.now();
+    icmp_tokens_ = std::min(100.0, icmp_tokens_ + std::chrono::duration<double>(now - icmp_last_).count() * 100.0);
+    icmp_last_ = now;
+    if (icmp_tokens_ < 1.0) return false;
+    icmp_tokens_ -= 1.0;
+    return true;
+}
+
+void ControlPlane::on_ttl_exceeded(rte_mbuf* m, uint16_t ifindex) {
+    const auto& ports = ports_.ports();
+    if (ifindex >= ports.size()) return;
+    if (!icmp_budget()) {
+        icmp_[unsigned(control::icmp::Counter::time_exceeded_limited)]++;
+        return;
+    }
+    const Mac src = fastpath::IfaceWord::mac(dp_.iface_word(ifindex));
+    if (auto te = control::icmp::time_exceeded(bytes(m), ports[ifindex].spec.address.addr, src)) {
+        frames_.send(ifindex, *te);
+        icmp_[unsigned(control::icmp::Counter::time_exceeded_sent)]++;
+    }
+}
+
+// DESIGN "Packet paths" 3: a miss is resolved by the control core. A few
+// packets per next hop are held (like Linux's unresolved queue) so that the
+// first packets of a flow are not lost; beyond that, and when resolution
+// fails, they are dropped and counted.
+void ControlPlane::on_miss(rte_mbuf* m, const fastpath::PuntMeta& meta) {
+    const Ipv4 nh{meta.nexthop};
+    const auto action = arp_->on_miss(meta.ifindex, nh, loop_.now());
+    auto& q = held_[{meta.ifindex, nh.value}];
+    if (action == arp::MissAction::drop || q.size() >= kHoldPerNexthop || held_total_ >= kHoldTotal) {
+        count(Counter::held_dropped);
+        rte_pktmbuf_free(m);
+        if (q.empty()) held_.erase({meta.ifindex, nh.value});
+        return;
+    }
+    q.push_back(m);
+    ++held_total_;
+    count(Counter::held);
+    if (action == arp::MissAction::resolved) on_resolved(meta.ifindex, nh, true);
+}
+
+// Held packets leave as the fast path would have sent them: L2 rewritten
+// from the new adjacency and the interface's current source MAC, TTL−1.
+void ControlPlane::on_resolved(uint16_t ifindex, Ipv4 ip, bool ok) {
+    auto it = held_.find({ifindex, ip.value});
+    if (it == held_.end()) return;
+    std::vector<rte_mbuf*> pkts = std::move(it->second);
+    held_.erase(it);
+    held_total_ -= pkts.size();
+    const fastpath::AdjEntry* e = ok ? dp_.adjacency().lookup({ip.value, ifindex, 0}) : nullptr;
+    const uint64_t word = dp_.iface_word(ifindex);
+    for (rte_mbuf* m : pkts) {
+        if (e == nullptr || !(word & fastpath::IfaceWord::kForward)) {
+            count(Counter::held_dropped);
+            rte_pktmbuf_free(m);
+            continue;
+        }
+        auto* eth = rte_pktmbuf_mtod(m, uint8_t*);
+        std::copy(e->mac.bytes.begin(), e->mac.bytes.end(), eth);
+        const Mac src = fastpath::IfaceWord::mac(word);
+        std::copy(src.bytes.begin(), src.bytes.end(), eth + 6);
+        fastpath::decrement_ttl(reinterpret_cast<rte_ipv4_hdr*>(eth + 14));
+        count(Counter::held_released);
+        dp_.inject(m, e->port_id);
+    }
+}
+
+void ControlPlane::on_change(const arp::Change&) {
+    // The remote-backup layer subscribes here (issue "Remote backup over TLS").
+    count(Counter::adjacency_changes);
+}
+
+void ControlPlane::add_statistics(control::Report& r) const {
+    auto& s = r.section("control", "Control core");
+    s.set_label_width(24);
+    s.add_counters(kCounterInfo, counters_);
+    s.add_counters(control::icmp::kCounterInfo, icmp_);
+    s.add("held_now", "Held now", uint64_t(held_total_));
+    s.add("inject_failures", "Inject failures", frames_.failures());
+    s.add("hooks_started", "Notify hooks started", hooks_.started());
+    s.add("hooks_failed", "Notify hooks failed", hooks_.failed());
+    s.add("hooks_timed_out", "Notify hooks timed out", hooks_.timed_out());
+}
+
+} // namespace wg

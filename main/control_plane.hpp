@@ -1,0 +1,103 @@
+// The control core's protocol side: consumes the punt rings and dispatches
+// each frame to its module (ARP, VRRP, ICMP for local addresses and TTL
+// expiry, held packets waiting for ARP resolution), and owns those modules.
+//
+// Thread-safety: control lcore only. Workers only produce into the punt
+// rings and consume the inject ring.
+#pragma once
+
+#include "config/config.hpp"
+#include "control/arp/service.hpp"
+#include "control/event_loop.hpp"
+#include "control/icmp.hpp"
+#include "control/report.hpp"
+#include "control/vrrp/service.hpp"
+#include "fastpath/dataplane.hpp"
+#include "fastpath/ports.hpp"
+#include "main/control_io.hpp"
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace wg {
+
+// Punted frames by reason, as the control core received them; defined once.
+#define WG_CONTROL_COUNTERS(X)                                                     \
+    X(punt_arp, "ARP frames received from the workers")                            \
+    X(punt_vrrp, "VRRP adverts received from the workers")                         \
+    X(punt_local, "IPv4 packets for our own addresses or VIPs")                    \
+    X(punt_resolve, "packets that missed the adjacency table (arp_miss)")          \
+    X(punt_ttl_exceeded, "packets whose TTL expired")                              \
+    X(held, "packets held while their next hop is resolved")                       \
+    X(held_released, "held packets forwarded once resolved")                       \
+    X(held_dropped, "held packets dropped (resolution failed, or hold full)")      \
+    X(adjacency_changes, "adjacency changes published (learned, synced, static)")
+
+class ControlPlane final : public arp::ResolveListener, public arp::ChangeListener {
+  public:
+    enum class Counter : unsigned {
+#define WG_X(key, help) key,
+        WG_CONTROL_COUNTERS(WG_X)
+#undef WG_X
+            count_
+    };
+
+    ControlPlane(control::EventLoop& loop, const config::Config& config, fastpath::Dataplane& dp,
+                 const fastpath::Ports& ports);
+    ~ControlPlane() override;
+
+    // VRRP groups and ARP interfaces from the config, static ARP entries;
+    // VRRP startup. False with `error` when the config cannot be applied.
+    bool start(std::string& error);
+    // VRRP shutdown (priority 0 adverts); the caller lets the workers send them.
+    void shutdown();
+
+    // Drains the punt rings (an EventLoop poller): true if it did work.
+    bool poll();
+    // Link changes → VRRP interface up/down (a periodic timer).
+    void poll_links();
+
+    vrrp::Service& vrrp() { return *vrrp_; }
+    arp::Service& arp() { return *arp_; }
+    // Adds the control core's counters (punts, holds, ICMP) to `r`.
+    void add_statistics(control::Report& r) const;
+
+    // arp::ResolveListener: releases or drops the packets held for (ifindex, ip).
+    void on_resolved(uint16_t ifindex, Ipv4 ip, bool ok) override;
+    // arp::ChangeListener: every table change (replication consumes these).
+    void on_change(const arp::Change& c) override;
+
+  private:
+    void on_local(rte_mbuf* m, uint16_t ifindex);
+    void on_ttl_exceeded(rte_mbuf* m, uint16_t ifindex);
+    void on_miss(rte_mbuf* m, const fastpath::PuntMeta& meta);
+    bool icmp_budget();
+    void count(Counter c, uint64_t n = 1) { counters_[unsigned(c)] += n; }
+
+    static constexpr size_t kHoldPerNexthop = 3;  // like Linux's unres_qlen_bytes default in packets
+    static constexpr size_t kHoldTotal = 4096;    // all next hops together
+
+    control::EventLoop& loop_;
+    const config::Config& config_;
+    fastpath::Dataplane& dp_;
+    const fastpath::Ports& ports_;
+    InjectFrameSink frames_;
+    FastPathForwarding forwarding_;
+    ProcessHookRunner hooks_;
+    std::unique_ptr<FastPathAdjacency> store_;
+    std::unique_ptr<vrrp::Service> vrrp_;
+    std::unique_ptr<arp::Service> arp_;
+    std::vector<bool> link_up_;
+    std::map<std::pair<uint16_t, uint32_t>, std::vector<rte_mbuf*>> held_;
+    size_t held_total_ = 0;
+    std::array<uint64_t, unsigned(Counter::count_)> counters_{};
+    std::array<uint64_t, sizeof(control::icmp::kCounterInfo) / sizeof(control::icmp::kCounterInfo[0])> icmp_{};
+    double icmp_tokens_ = 100;
+    control::TimePoint icmp_last_{};
+    control::EventLoop::TimerId arp_timer_ = 0, links_timer_ = 0;
+};
+
+} // namespace wg

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# The seed's network (shared/seed figure 1) in network namespaces:
+#
+#   wg-hosts (h0: 10.1.1.10..)           wg-core (br-core: 192.0.2.254, the network side)
+#        |                                   |                 |
+#   wg-lsw (br-lsw, the LSW)            csw-a            csw-b
+#     |            |                     |                 |
+#   a-user      b-user               a-core            b-core
+#   [ wg-a: warmgate DeviceA ]       [ wg-b: warmgate DeviceB ]
+#         a-sync 172.16.12.1/30 ---- b-sync 172.16.12.2/30
+#         lo 1.1.1.1/32                 lo 2.2.2.2/32
+#
+# Each device runs warmgate on net_af_packet ports over its veths. The
+# network side follows the Master like a real network does: a second VRRP
+# group on the network-side interfaces (vrid 2, VIP 192.0.2.100) tracks the
+# admin group 1 (track_admin), and the network-side router routes the user
+# subnet to that VIP. Only these namespaces are ever addressed.
+#
+#   scripts/lab.sh up [--hosts N]   create namespaces, configs, certificates; start both devices
+#   scripts/lab.sh down             stop the devices, delete the namespaces
+#   scripts/lab.sh status           namespaces, processes, VRRP state of both devices
+#   scripts/lab.sh start a|b        (re)start one device;  stop a|b [--kill]
+#
+# Environment: WARMGATE_BUILD (default build/), LAB_DIR (default lab-run/),
+#              LAB_RECOVER_DELAY (default 2: the seed's 20 s shortened for a 2-minute demo).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${WARMGATE_BUILD:-$root/build}
+lab=${LAB_DIR:-$root/lab-run}
+recover=${LAB_RECOVER_DELAY:-2}
+namespaces=(wg-lsw wg-hosts wg-a wg-b wg-core)
+
+die() { echo "lab.sh: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+veth() { # veth NAME_A NS_A NAME_B NS_B
+  ip link add "$1" netns "$2" type veth peer name "$3" netns "$4"
+  nsx "$2" ip link set "$1" up
+  nsx "$4" ip link set "$3" up
+}
+
+device_config() { # device_config a|b
+  local d=$1 src
+  src=$root/config/examples/device-$d.yaml
+  # Lab overrides: sockets and certificates in the lab dir, a short recover
+  # delay, and the network-side VRRP group that follows the admin group.
+  sed -e "s#/run/warmgate/Device\(.\)\.sock#$lab/Device\1.sock#" \
+      -e "s#recover_delay: 20 #recover_delay: $recover #" \
+      "$src" > "$lab/device-$d.yaml"
+  local prio=100
+  [ "$d" = a ] && prio=120
+  python_free_patch "$lab/device-$d.yaml" "$prio"
+}
+
+# Adds vrid 2 on the network-side interface, following GigabitEthernet0/1/0's group 1.
+python_free_patch() {
+  local file=$1 prio=$2 tmp
+  tmp=$(mktemp)
+  awk -v prio="$prio" '
+    { print }
+    /^  GigabitEthernet0\/2\/0:/ { in_core = 1 }
+    in_core && /^    address:/ {
+      print "    vrrp:"
+      print "      - vrid: 2"
+      print "        virtual_ip: [192.0.2.100]"
+      print "        priority: " prio
+      print "        track_admin: {interface: GigabitEthernet0/1/0, vrid: 1}"
+      in_core = 0
+    }' "$file" > "$tmp"
+  mv "$tmp" "$file"
+}
+
+start_device() { # start_device a|b
+  local d=$1 name
+  name=Device${d^^}
+  [ -x "$build/main/warmgate" ] || die "no $build/main/warmgate: run scripts/setup.sh"
+  if [ -f "$lab/$d.pid" ] && kill -0 "$(cat "$lab/$d.pid")" 2>/dev/null; then
+    echo "lab.sh: $name already running"; return 0
+  fi
+  # `ip netns exec` forks: the shell records its own pid, then becomes warmgate.
+  rm -f "$lab/$d.pid"
+  nsx "wg-$d" sh -c 'echo $$ > "$1"; shift; exec "$@"' sh "$lab/$d.pid" \
+      "$build/main/warmgate" --no-huge -m 512 --no-pci -l 0-1 --file-prefix "wg-lab-$d" \
+      --log-level='*:warning' -- --config "$lab/device-$d.yaml" > "$lab/$d.log" 2>&1 &
+  for _ in $(seq 50); do [ -s "$lab/$d.pid" ] && break; sleep 0.05; done
+  for _ in $(seq 100); do
+    [ -S "$lab/$name.sock" ] && return 0
+    kill -0 "$(cat "$lab/$d.pid")" 2>/dev/null || { cat "$lab/$d.log" >&2; die "$name exited"; }
+    sleep 0.1
+  done
+  die "$name did not open its control socket"
+}
+
+stop_device() { # stop_device a|b [--kill]
+  local d=$1 sig=TERM pid
+  [ "${2:-}" = --kill ] && sig=KILL
+  [ -f "$lab/$d.pid" ] || return 0
+  pid=$(cat "$lab/$d.pid")
+  kill -"$sig" "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$lab/$d.pid"
+  [ "$sig" = KILL ] && rm -f "$lab/Device${d^^}.sock" && rm -rf "/var/run/dpdk/wg-lab-$d"
+  return 0
+}
+
+up() {
+  local hosts=200
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --hosts) hosts=$2; shift 2 ;;
+      *) die "unknown option $1" ;;
+    esac
+  done
+  [ "$hosts" -ge 1 ] && [ "$hosts" -le 240 ] || die "--hosts must be 1..240 (the seed's /24)"
+  down >/dev/null 2>&1 || true
+  mkdir -p "$lab"
+  for ns in "${namespaces[@]}"; do ip netns add "$ns"; nsx "$ns" ip link set lo up; done
+
+  nsx wg-lsw ip link add br-lsw type bridge
+  nsx wg-lsw ip link set br-lsw up
+  nsx wg-core ip link add br-core type bridge
+  nsx wg-core ip link set br-core up
+  veth a-user wg-a lsw-a wg-lsw
+  veth b-user wg-b lsw-b wg-lsw
+  veth h0 wg-hosts lsw-h wg-lsw
+  veth a-core wg-a csw-a wg-core
+  veth b-core wg-b csw-b wg-core
+  veth a-sync wg-a b-sync wg-b
+  for p in lsw-a lsw-b lsw-h; do nsx wg-lsw ip link set "$p" master br-lsw; done
+  for p in csw-a csw-b; do nsx wg-core ip link set "$p" master br-core; done
+  # The DPDK ports' kernel sides carry no addresses: warmgate owns them.
+  for d in a b; do
+    nsx "wg-$d" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    for i in user core; do nsx "wg-$d" ip link set "$d-$i" promisc on; done
+  done
+
+  # Sync link between the loopbacks 1.1.1.1 and 2.2.2.2 (RBS source/peer).
+  nsx wg-a ip addr add 1.1.1.1/32 dev lo
+  nsx wg-b ip addr add 2.2.2.2/32 dev lo
+  nsx wg-a ip addr add 172.16.12.1/30 dev a-sync
+  nsx wg-b ip addr add 172.16.12.2/30 dev b-sync
+  nsx wg-a ip route add 2.2.2.2/32 via 172.16.12.2
+  nsx wg-b ip route add 1.1.1.1/32 via 172.16.12.1
+
+  # User hosts: one namespace answering ARP for every host address.
+  local batch
+  batch=$(mktemp)
+  for i in $(seq 0 $((hosts - 1))); do echo "address add 10.1.1.$((10 + i))/24 dev h0"; done > "$batch"
+  nsx wg-hosts ip -batch "$batch"
+  rm -f "$batch"
+  nsx wg-hosts ip route add default via 10.1.1.100
+  echo "$hosts" > "$lab/hosts"
+
+  # Network side: the router that sends downlink traffic to the Master.
+  nsx wg-core ip addr add 192.0.2.254/24 dev br-core
+  nsx wg-core ip route add 10.1.1.0/24 via 192.0.2.100
+
+  "$root/scripts/gen-certs.sh" "$lab/certs" >/dev/null
+  device_config a
+  device_config b
+  "$build/config/warmgate-config" check "$lab/device-a.yaml" >/dev/null
+  "$build/config/warmgate-config" check "$lab/device-b.yaml" >/dev/null
+  start_device a
+  start_device b
+  echo "lab.sh: up: $hosts hosts, DeviceA and DeviceB running (logs in $lab/)"
+}
+
+down() {
+  for d in a b; do stop_device "$d" 2>/dev/null || true; done
+  for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf /var/run/dpdk/wg-lab-a /var/run/dpdk/wg-lab-b
+  echo "lab.sh: down"
+}
+
+status() {
+  ip netns list | grep -E '^wg-' || echo "no lab namespaces"
+  for d in a b; do
+    local name=Device${d^^}
+    if [ -f "$lab/$d.pid" ] && kill -0 "$(cat "$lab/$d.pid")" 2>/dev/null; then
+      echo "== $name (pid $(cat "$lab/$d.pid"))"
+      "$build/control/warmgatectl" --socket "$lab/$name.sock" display vrrp | grep -E 'Interface|State  |Master IP' || true
+    else
+      echo "== $name: not running"
+    fi
+  done
+}
+
+cmd=${1:-status}
+shift || true
+case $cmd in
+  up) up "$@" ;;
+  down) down ;;
+  status) status ;;
+  start) start_device "${1:?a or b}" ;;
+  stop) stop_device "${1:?a or b}" "${2:-}" ;;
+  *) die "usage: lab.sh up [--hosts N] | down | status | start a|b | stop a|b [--kill]" ;;
+esac
