@@ -101,6 +101,21 @@ bool word_matches(const std::string& typed, const std::string& word) {
 
 } // namespace
 
+bool CliServer::available(const std::string& path, std::string& error) {
+    sockaddr_un sa{};
+    if (path.size() >= sizeof sa.sun_path) return true; // start() reports the length
+    sa.sun_family = AF_UNIX;
+    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+    struct stat st;
+    if (lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return true;
+    int err = 0;
+    if (probe_listener(sa, err) == 1) {
+        error = "another warmgate is already serving " + path;
+        return false;
+    }
+    return true;
+}
+
 CliServer::CliServer(EventLoop& loop, std::string socket_path)
     : CliServer(loop, std::move(socket_path), Options{}) {}
 

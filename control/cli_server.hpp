@@ -72,6 +72,9 @@ class CliServer {
     // False with `error` set on failure, e.g. "another warmgate is already
     // serving /run/warmgate/DeviceA.sock".
     [[nodiscard]] bool start(std::string& error);
+    // Without touching anything: false with `error` when another process is
+    // already serving `path` (main calls it before EAL grabs any device).
+    static bool available(const std::string& path, std::string& error);
     // Closes the listener and every client, and unlinks the socket file if it
     // is still the one we created. Idempotent.
     void stop();

@@ -4,6 +4,7 @@
 // own tools. The config is validated before EAL starts: a bad file is
 // refused with every located error and nothing is touched.
 #include "config/loader.hpp"
+#include "control/cli_server.hpp"
 #include "control/event_loop.hpp"
 #include "main/appliance.hpp"
 
@@ -85,6 +86,13 @@ int main(int argc, char** argv) {
         for (const auto& d : loaded.errors) std::fprintf(stderr, "%s\n", d.str().c_str());
         std::fprintf(stderr, "warmgate: refusing to start: %zu error(s) in %s\n", loaded.errors.size(),
                      config_path.c_str());
+        return 1;
+    }
+
+    // A second instance must not probe devices the first one is using.
+    std::string busy;
+    if (!wg::control::CliServer::available(loaded.config->control.socket, busy)) {
+        std::fprintf(stderr, "warmgate: refusing to start: %s\n", busy.c_str());
         return 1;
     }
 
