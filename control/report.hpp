@@ -157,7 +157,7 @@ class Record {
     const std::vector<Field>& fields() const& { return fields_; }
     // On a temporary, by value: `for (auto &f : make_record().fields())`
     // would otherwise iterate a destroyed vector.
-    std::vector<Field> fields() && { return std::move(fields_); }
+    std::vector<Field> fields() &&; // defined after Field (complete type needed)
     // Moves `other`'s fields after this record's (keys must not collide):
     // flattens a shared sub-record (one worker's counters) into a section.
     Record& append(Record other);
@@ -176,6 +176,8 @@ struct Field {
     std::string label;
     Value value;
 };
+
+inline std::vector<Field> Record::fields() && { return std::move(fields_); }
 
 class Section : public Record {
   public:

@@ -10,11 +10,12 @@
 #         a-sync 172.16.12.1/30 ---- b-sync 172.16.12.2/30
 #         lo 1.1.1.1/32                 lo 2.2.2.2/32
 #
-# Each device runs warmgate on net_af_packet ports over its veths. The
-# network side follows the Master like a real network does: a second VRRP
-# group on the network-side interfaces (vrid 2, VIP 192.0.2.100) tracks the
-# admin group 1 (track_admin), and the network-side router routes the user
-# subnet to that VIP. Only these namespaces are ever addressed.
+# Each device runs warmgate on net_af_packet ports over its veths, with the
+# configs of config/examples. The network side follows the Master like a real
+# network does: the examples' second VRRP group on the network-side interfaces
+# (vrid 2, VIP 192.0.2.100) tracks the admin group 1 (track_admin), and the
+# network-side router routes the user subnet to that VIP. Only these
+# namespaces are ever addressed.
 #
 #   scripts/lab.sh up [--hosts N]   create namespaces, configs, certificates; start both devices
 #   scripts/lab.sh down             stop the devices, delete the namespaces
@@ -42,34 +43,12 @@ veth() { # veth NAME_A NS_A NAME_B NS_B
 }
 
 device_config() { # device_config a|b
-  local d=$1 src
-  src=$root/config/examples/device-$d.yaml
-  # Lab overrides: sockets and certificates in the lab dir, a short recover
-  # delay, and the network-side VRRP group that follows the admin group.
+  # Lab overrides of the seed's example: control sockets in the lab dir and
+  # a short recover delay (the seed's 20 s, shortened for a 2-minute demo).
+  # The certificates are the lab's own (certs/ next to the config).
   sed -e "s#/run/warmgate/Device\(.\)\.sock#$lab/Device\1.sock#" \
       -e "s#recover_delay: 20 #recover_delay: $recover #" \
-      "$src" > "$lab/device-$d.yaml"
-  local prio=100
-  [ "$d" = a ] && prio=120
-  python_free_patch "$lab/device-$d.yaml" "$prio"
-}
-
-# Adds vrid 2 on the network-side interface, following GigabitEthernet0/1/0's group 1.
-python_free_patch() {
-  local file=$1 prio=$2 tmp
-  tmp=$(mktemp)
-  awk -v prio="$prio" '
-    { print }
-    /^  GigabitEthernet0\/2\/0:/ { in_core = 1 }
-    in_core && /^    address:/ {
-      print "    vrrp:"
-      print "      - vrid: 2"
-      print "        virtual_ip: [192.0.2.100]"
-      print "        priority: " prio
-      print "        track_admin: {interface: GigabitEthernet0/1/0, vrid: 1}"
-      in_core = 0
-    }' "$file" > "$tmp"
-  mv "$tmp" "$file"
+      "$root/config/examples/device-$1.yaml" > "$lab/device-$1.yaml"
 }
 
 start_device() { # start_device a|b

@@ -10,7 +10,7 @@ cd "$root"
 
 packages=(
   # toolchain and build
-  g++ meson ninja-build pkg-config git ca-certificates
+  g++ make meson ninja-build pkg-config git ca-certificates
   # DPDK 22.11: libraries, testpmd, telemetry client, examples (l3fwd: the benchmark's peer)
   dpdk dpdk-dev libdpdk-dev dpdk-doc libpcap-dev libnuma-dev python3
   # libraries
@@ -18,7 +18,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the lab and its real peers
-  iproute2 keepalived tcpdump tshark procps psmisc
+  iproute2 iputils-ping keepalived tcpdump tshark procps psmisc
 )
 
 missing=()
