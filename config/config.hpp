@@ -8,6 +8,7 @@
 
 #include "config/net.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,19 @@ inline constexpr uint32_t kAdjacencyCapacityDefault = 1u << 20;
 inline constexpr uint32_t kAdjacencyCapacityMin = 64, kAdjacencyCapacityMax = 1u << 26;
 inline constexpr unsigned kIdleSleepMaxUs = 100000;
 inline constexpr unsigned kAuthKeyMaxMd5 = 255, kAuthKeyMaxSimple = 8; // RFC 2338 §5.3.10: simple text is 8 octets
+// Gratuitous ARPs on becoming Master (RFC 5798 §6.4.2 "broadcast a gratuitous
+// ARP request ... for each IP address associated with the virtual router").
+inline constexpr unsigned kGarpCountDefault = 3, kGarpCountMax = 100;
+inline constexpr unsigned kGarpIntervalMsDefault = 500, kGarpIntervalMsMin = 10, kGarpIntervalMsMax = 10000;
+inline constexpr unsigned kGarpRefreshMaxS = 3600;
+// Notify hooks: one argument to /bin/sh -c, far below Linux's per-argument
+// limit (MAX_ARG_STRLEN, 128 KiB) so that a pasted file is caught.
+inline constexpr size_t kNotifyMaxChars = 4096;
+// Dynamic ARP entries (control/arp): VRP's default expiry is 20 minutes.
+inline constexpr uint32_t kArpAgeDefaultS = 1200, kArpAgeMinS = 10, kArpAgeMaxS = 86400;
+inline constexpr uint32_t kArpProbeBeforeDefaultS = 60;
+inline constexpr uint32_t kArpProbesDefault = 3, kArpProbesMax = 10;
+inline constexpr uint32_t kArpRequestsPerSDefault = 2000, kArpRequestsPerSMax = 1000000;
 
 struct Dataplane {
     unsigned workers = 1;
@@ -39,6 +53,35 @@ struct Preempt {
     unsigned delay_s = 0;  // seed: preempt-mode timer delay 600
 };
 
+// admin-vrrp (seed): a member group follows the state of an admin group
+// instead of running VRRP itself (no adverts, no timers; it mirrors Master
+// and Backup and sends its own gratuitous ARPs). The validator guarantees
+// that (interface, vrid) names an `admin: true` group that tracks nothing.
+struct TrackAdmin {
+    std::string interface;
+    uint8_t vrid = 0;
+    bool operator==(const TrackAdmin&) const = default;
+};
+
+// keepalived-style notify scripts, each run with /bin/sh -c on entering that
+// state; empty: no hook. Used e.g. to advertise the VIP's route (DESIGN
+// "Operator interface").
+struct Notify {
+    std::string master;
+    std::string backup;
+    std::string fault;
+
+    bool any() const { return !master.empty() || !backup.empty() || !fault.empty(); }
+    bool operator==(const Notify&) const = default;
+};
+
+struct Garp {
+    unsigned count = kGarpCountDefault;            // per VIP on becoming Master; 0: none
+    unsigned interval_ms = kGarpIntervalMsDefault; // between the ARPs of that burst
+    unsigned refresh_s = 0;                        // >0: one more per VIP every refresh_s while Master
+    bool operator==(const Garp&) const = default;
+};
+
 struct VrrpGroup {
     uint8_t vrid = 0;
     std::vector<Ipv4> virtual_ips;
@@ -48,6 +91,10 @@ struct VrrpGroup {
     unsigned recover_delay_s = 0;       // seed: vrrp recover-delay
     uint8_t version = 2;                // 2 (RFC 3768) or 3 (RFC 5798)
     unsigned advert_interval_ms = 1000;
+    std::optional<TrackAdmin> track_admin; // set: follower of an admin group (the protocol fields
+                                           // above, except priority, are then left at their defaults)
+    Notify notify;
+    Garp garp;
 };
 
 struct Interface {
@@ -69,6 +116,16 @@ struct StaticArp {
     Ipv4 ip;
     Mac mac;
     std::string interface;
+};
+
+// Aging, refresh and pacing of learned ARP entries (control/arp). Static
+// entries (arp_static) never age.
+struct ArpOptions {
+    uint32_t age_s = kArpAgeDefaultS;                  // lifetime after the last confirmation
+    uint32_t probe_before_s = kArpProbeBeforeDefaultS; // unicast probing starts this long before expiry
+    uint32_t probes = kArpProbesDefault;               // probes in that window; 0: expire unprobed
+    uint32_t requests_per_s = kArpRequestsPerSDefault; // global cap on requests + probes; 0: none
+    bool operator==(const ArpOptions&) const = default;
 };
 
 struct PkiDomain {
@@ -124,6 +181,7 @@ struct Config {
     std::vector<Interface> interfaces; // document order
     std::vector<Route> routes;
     std::vector<StaticArp> arp_static;
+    ArpOptions arp;
     std::vector<PkiDomain> pki_domain;
     std::vector<SslPolicy> ssl_policy;
     std::vector<RemoteBackupService> remote_backup_service;

@@ -2,10 +2,12 @@
 // like config/examples/device-a.yaml: the contract's key order, flow maps and
 // flow sequences where the example uses them, block maps elsewhere.
 //
-// Defaults: dataplane and every VRRP field are always written (the examples
-// show them, and a reader should not need to know the defaults); empty
-// optional sections (routes, arp_static, ...) and empty optional fields
-// (a loopback's port, an unbound profile) are left out.
+// Defaults: dataplane and every VRRP protocol field are always written (the
+// examples show them, and a reader should not need to know the defaults);
+// empty optional sections (routes, arp_static, ...) and empty optional fields
+// (a loopback's port, an unbound profile) are left out. The control-plane
+// tuning the examples do not show (arp, a group's garp and notify) is written
+// only when it differs from the defaults, and then in full.
 
 #include "config/emit.hpp"
 
@@ -108,15 +110,38 @@ std::string str_seq(const std::vector<std::string>& items) { return flow_seq(ite
 void emit_vrrp(std::ostream& os, const VrrpGroup& g) {
     os << "      - vrid: " << unsigned{g.vrid} << '\n';
     os << "        virtual_ip: " << flow_seq(g.virtual_ips, [](Ipv4 ip) { return ip.str(); }) << '\n';
-    os << "        admin: " << (g.admin ? "true" : "false") << '\n';
-    os << "        priority: " << unsigned{g.priority} << '\n';
-    if (g.preempt.enabled)
-        os << "        preempt: {delay: " << g.preempt.delay_s << "}\n";
-    else
-        os << "        preempt: false\n";
-    os << "        recover_delay: " << g.recover_delay_s << '\n';
-    os << "        version: " << unsigned{g.version} << '\n';
-    os << "        advert_interval_ms: " << g.advert_interval_ms << '\n';
+    if (g.track_admin) {
+        // A follower runs no VRRP of its own: the loader refuses the
+        // protocol's fields on it, so only what it uses is written.
+        os << "        priority: " << unsigned{g.priority} << '\n';
+        os << "        track_admin: "
+           << flow_map({{"interface", scalar(g.track_admin->interface)},
+                        {"vrid", std::to_string(g.track_admin->vrid)}})
+           << '\n';
+    } else {
+        os << "        admin: " << (g.admin ? "true" : "false") << '\n';
+        os << "        priority: " << unsigned{g.priority} << '\n';
+        if (g.preempt.enabled)
+            os << "        preempt: {delay: " << g.preempt.delay_s << "}\n";
+        else
+            os << "        preempt: false\n";
+        os << "        recover_delay: " << g.recover_delay_s << '\n';
+        os << "        version: " << unsigned{g.version} << '\n';
+        os << "        advert_interval_ms: " << g.advert_interval_ms << '\n';
+    }
+    if (g.notify.any()) {
+        Fields hooks;
+        if (!g.notify.master.empty()) hooks.emplace_back("master", scalar(g.notify.master));
+        if (!g.notify.backup.empty()) hooks.emplace_back("backup", scalar(g.notify.backup));
+        if (!g.notify.fault.empty()) hooks.emplace_back("fault", scalar(g.notify.fault));
+        map_entry(os, 8, "notify", hooks);
+    }
+    if (g.garp != Garp{})
+        os << "        garp: "
+           << flow_map({{"count", std::to_string(g.garp.count)},
+                        {"interval_ms", std::to_string(g.garp.interval_ms)},
+                        {"refresh_s", std::to_string(g.garp.refresh_s)}})
+           << '\n';
 }
 
 void emit_interface(std::ostream& os, const Interface& i) {
@@ -180,6 +205,13 @@ std::string to_yaml(const Config& c) {
                << flow_map(
                       {{"ip", a.ip.str()}, {"mac", quoted(a.mac.str())}, {"interface", scalar(a.interface)}})
                << '\n';
+    }
+    if (c.arp != ArpOptions{}) {
+        os << "arp:\n";
+        os << "  age_s: " << c.arp.age_s << '\n';
+        os << "  probe_before_s: " << c.arp.probe_before_s << '\n';
+        os << "  probes: " << c.arp.probes << '\n';
+        os << "  requests_per_s: " << c.arp.requests_per_s << '\n';
     }
     if (!c.pki_domain.empty()) {
         os << "pki_domain:\n";

@@ -1,6 +1,7 @@
 // YAML → Config, pass 1: the shape of the document (keys, types, ranges,
 // syntax of addresses), section by section, recording where each value came
-// from. The remote-backup sections (PKI domain .. RBP) are in load_backup.cpp. Pass 2 (validate.cpp) checks
+// from. VRRP groups are in load_vrrp.cpp, the remote-backup sections (PKI
+// domain .. RBP) in load_backup.cpp. Pass 2 (validate.cpp) checks
 // what needs the whole config: references between objects, uniqueness, subnets, certificate files.
 //
 // Every problem becomes one located Diagnostic and parsing goes on, so one
@@ -41,7 +42,7 @@ public:
         if (!r_.expect_map(root, loc_of(root), "configuration")) return;
         const auto top =
             r_.fields(root, "at top level",
-                      {"sysname", "dataplane", "interfaces", "routes", "arp_static", "pki_domain",
+                      {"sysname", "dataplane", "interfaces", "routes", "arp_static", "arp", "pki_domain",
                        "ssl_policy", "remote_backup_service", "remote_backup_profile", "control"});
         r_.require(top, "sysname", "at top level", loc_of(root));
         r_.require(top, "interfaces", "at top level", loc_of(root));
@@ -56,6 +57,8 @@ public:
                 routes(f);
             else if (f.name == "arp_static")
                 arp_static(f);
+            else if (f.name == "arp")
+                arp(f);
             else if (f.name == "control")
                 control(f);
             else
@@ -143,7 +146,7 @@ private:
                     }
                 } else if (f.name == "vrrp") {
                     locs.vrrp = f.key_loc();
-                    vrrp_groups(f, itf, locs);
+                    detail::vrrp_groups(r_, f, itf, locs);
                 } else if (f.name == "remote_backup_profile") {
                     if (auto v = r_.string(f, "remote_backup_profile")) {
                         itf.remote_backup_profile = *v;
@@ -154,109 +157,6 @@ private:
         }
         c_.interfaces.push_back(std::move(itf));
         l_.interfaces.push_back(std::move(locs));
-    }
-
-    void vrrp_groups(const Field& f, Interface& itf, detail::InterfaceLocs& locs) {
-        if (empty_section(f) || !sequence(f, "vrrp")) return;
-        if (f.value.size() == 0) {
-            r_.error(f.value_loc(), "vrrp must not be empty");
-            return;
-        }
-        for (const auto& item : f.value) {
-            if (!r_.expect_map(item, loc_of(item), "vrrp group")) {
-                locs.vrids_complete = false;
-                continue;
-            }
-            VrrpGroup g;
-            detail::GroupLocs gl;
-            const auto fields = r_.fields(item, "in vrrp group",
-                                          {"vrid", "virtual_ip", "admin", "priority", "preempt",
-                                           "recover_delay", "version", "advert_interval_ms"});
-            if (!r_.require(fields, "vrid", "in vrrp group", loc_of(item))) locs.vrids_complete = false;
-            r_.require(fields, "virtual_ip", "in vrrp group", loc_of(item));
-            bool version_ok = true;
-            Loc advert_at; // set when advert_interval_ms parsed
-            for (const auto& v : fields) {
-                if (v.name == "vrid") {
-                    if (auto n = r_.integer(v, "vrid", kVridMin, kVridMax)) {
-                        g.vrid = uint8_t(*n);
-                        gl.vrid = v.value_loc();
-                    } else {
-                        locs.vrids_complete = false;
-                    }
-                } else if (v.name == "virtual_ip") {
-                    if (auto items = r_.scalar_list(v, "virtual_ip", true)) {
-                        for (const auto& node : *items) {
-                            if (auto ip = r_.ipv4(node, loc_of(node), "virtual_ip")) {
-                                g.virtual_ips.push_back(*ip);
-                                gl.vips.push_back(loc_of(node));
-                            }
-                        }
-                    }
-                } else if (v.name == "admin") {
-                    if (auto b = r_.boolean(v, "admin")) g.admin = *b;
-                } else if (v.name == "priority") {
-                    if (auto n = r_.integer(v, "priority", kPriorityMin, kPriorityMax))
-                        g.priority = uint8_t(*n);
-                } else if (v.name == "preempt") {
-                    preempt(v, g.preempt);
-                } else if (v.name == "recover_delay") {
-                    if (auto n = r_.integer(v, "recover_delay", 0, kDelayMaxS))
-                        g.recover_delay_s = unsigned(*n);
-                } else if (v.name == "version") {
-                    if (auto n = r_.integer(v, "version", 2, 3))
-                        g.version = uint8_t(*n);
-                    else
-                        version_ok = false;
-                } else if (v.name == "advert_interval_ms") {
-                    if (auto n = r_.integer(v, "advert_interval_ms", kAdvertMsMin, kAdvertMsMax))
-                        g.advert_interval_ms = unsigned(*n), advert_at = v.value_loc();
-                }
-            }
-            if (advert_at.line != 0 && version_ok) advert_granularity(advert_at, g);
-            itf.vrrp.push_back(std::move(g));
-            locs.groups.push_back(std::move(gl));
-        }
-    }
-
-    // The interval is carried in whole seconds by VRRPv2 (RFC 3768 §5.3.7,
-    // Adver Int) and in centiseconds by VRRPv3 (RFC 5798 §5.2.7): a value
-    // the wire cannot carry would silently be rounded.
-    void advert_granularity(Loc at, const VrrpGroup& g) {
-        const unsigned ms = g.advert_interval_ms;
-        if (g.version == 2 && ms % 1000 != 0)
-            r_.error(at, "advert_interval_ms " + std::to_string(ms) +
-                             " must be a multiple of 1000 for VRRP version 2 (whole seconds)");
-        else if (g.version == 3 && ms % 10 != 0)
-            r_.error(at, "advert_interval_ms " + std::to_string(ms) +
-                             " must be a multiple of 10 for VRRP version 3 (centiseconds)");
-    }
-
-    // preempt: true | false | {delay: N} | {enabled: bool, delay: N}.
-    void preempt(const Field& f, Preempt& p) {
-        if (detail::is_plain(f.value)) {
-            const std::string& t = f.value.Scalar();
-            if (t == "true" || t == "True" || t == "TRUE" || t == "false" || t == "False" || t == "FALSE") {
-                p.enabled = r_.boolean(f, "preempt").value_or(true);
-                return;
-            }
-        }
-        if (!f.value.IsMap()) {
-            r_.error(f.value_loc(),
-                     "preempt must be true, false or a map {enabled, delay}, got " + describe(f.value));
-            return;
-        }
-        Loc delay_key; // set when a delay is given
-        for (const auto& v : r_.fields(f.value, "in preempt", {"enabled", "delay"})) {
-            if (v.name == "enabled") {
-                if (auto b = r_.boolean(v, "preempt enabled")) p.enabled = *b;
-            } else if (v.name == "delay") {
-                delay_key = v.key_loc();
-                if (auto n = r_.integer(v, "preempt delay", 0, kDelayMaxS)) p.delay_s = unsigned(*n);
-            }
-        }
-        if (!p.enabled && delay_key.line)
-            r_.error(delay_key, "preempt delay has no effect when preempt is disabled");
     }
 
     void routes(const Field& f) {
@@ -332,6 +232,41 @@ private:
             c_.arp_static.push_back(std::move(arp));
             l_.arp_static.push_back(al);
         }
+    }
+
+    // Aging and pacing of learned entries (control/arp/service.hpp, Options).
+    void arp(const Field& f) {
+        if (empty_section(f) || !r_.expect_map(f, "arp")) return;
+        ArpOptions& a = c_.arp;
+        Loc age_at, probe_at; // set when given and in range
+        bool age_bad = false;
+        for (const auto& v :
+             r_.fields(f.value, "in arp", {"age_s", "probe_before_s", "probes", "requests_per_s"})) {
+            if (v.name == "age_s") {
+                if (auto n = r_.integer(v, "age_s", kArpAgeMinS, kArpAgeMaxS))
+                    a.age_s = uint32_t(*n), age_at = v.value_loc();
+                else
+                    age_bad = true;
+            } else if (v.name == "probe_before_s") {
+                if (auto n = r_.integer(v, "probe_before_s", 0, kArpAgeMaxS - 1))
+                    a.probe_before_s = uint32_t(*n), probe_at = v.value_loc();
+            } else if (v.name == "probes") {
+                if (auto n = r_.integer(v, "probes", 0, kArpProbesMax)) a.probes = uint32_t(*n);
+            } else if (v.name == "requests_per_s") {
+                if (auto n = r_.integer(v, "requests_per_s", 0, kArpRequestsPerSMax))
+                    a.requests_per_s = uint32_t(*n);
+            }
+        }
+        // Probing must start before the entry expires; a window as long as
+        // the lifetime would probe a host the moment it is learned.
+        if (age_bad || a.probe_before_s < a.age_s) return;
+        const std::string probe = std::to_string(a.probe_before_s), age = std::to_string(a.age_s);
+        if (probe_at.line)
+            r_.error(probe_at, "probe_before_s " + probe + " must be less than age_s " + age +
+                                   (age_at.line ? "" : " (the default)"));
+        else
+            r_.error(age_at, "age_s " + age + " must be greater than probe_before_s " + probe +
+                                 " (the default; set probe_before_s too)");
     }
 
     void control(const Field& f) {

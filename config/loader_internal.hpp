@@ -19,6 +19,10 @@ namespace wg::config::detail {
 struct GroupLocs {
     Loc vrid;              // set when the vrid parsed
     std::vector<Loc> vips; // parallel to VrrpGroup::virtual_ips
+    bool admin_ok = true;  // `admin` absent or parsed
+    Loc track_key;         // the `track_admin` key, when present (valid or not)
+    Loc track_interface;   // set when VrrpGroup::track_admin is set
+    Loc track_vrid;        // idem
 };
 
 struct InterfaceLocs {
@@ -77,6 +81,9 @@ inline constexpr std::string_view kNameRule = "1-64 characters of A-Z a-z 0-9 _ 
 // Pass 1 of pki_domain, ssl_policy, remote_backup_service and
 // remote_backup_profile (load_backup.cpp); F is the top-level field.
 void backup_section(Reader& reader, Config& config, Locations& locs, const Field& f);
+
+// Pass 1 of an interface's `vrrp` list (load_vrrp.cpp); F is that field.
+void vrrp_groups(Reader& reader, const Field& f, Interface& itf, InterfaceLocs& locs);
 
 // Cross-reference, uniqueness and file checks over a parsed Config
 // (validate.cpp). Relative certificate paths in `config` are resolved

@@ -175,7 +175,44 @@ private:
                                       " is already defined on interface '" + itf.name + "'");
             for (size_t v = 0; v < group.virtual_ips.size(); ++v)
                 vip(itf, addr_ok_[i], group, group.virtual_ips[v], gl.vips[v], vips);
+            if (group.track_admin) tracked_admin(itf, group, gl);
         }
+    }
+
+    // admin-vrrp (seed): the group a member follows must exist and be an
+    // admin group that runs the protocol itself. One level only: a chain
+    // would make a group's state depend on an order of updates.
+    void tracked_admin(const Interface& itf, const VrrpGroup& group, const GroupLocs& gl) {
+        const TrackAdmin& t = *group.track_admin;
+        if (t.interface == itf.name && t.vrid == group.vrid) {
+            if (gl.vrid.line)
+                r_.error(gl.track_key, "track_admin names this group itself (vrid " + std::to_string(t.vrid) +
+                                           " on interface '" + itf.name + "')");
+            return;
+        }
+        const Interface* target = c_.find_interface(t.interface);
+        if (!target) {
+            r_.error(gl.track_interface, "interface '" + t.interface + "' is not defined");
+            return;
+        }
+        const size_t k = size_t(target - c_.interfaces.data());
+        const InterfaceLocs& lt = l_.interfaces[k];
+        // vrrp on a kernel-side interface is reported there already.
+        if (!lt.complete || !lt.vrids_complete || !target->is_dpdk()) return;
+        const std::string what =
+            "vrrp group vrid " + std::to_string(t.vrid) + " on interface '" + target->name + "'";
+        for (size_t j = 0; j < target->vrrp.size(); ++j) {
+            const VrrpGroup& admin = target->vrrp[j];
+            if (admin.vrid != t.vrid) continue;
+            const GroupLocs& la = lt.groups[j];
+            if (la.track_key.line)
+                r_.error(gl.track_vrid, what + " itself follows an admin group (track_admin cannot chain)");
+            else if (!admin.admin && la.admin_ok)
+                r_.error(gl.track_vrid, what + " is not an admin group (admin: true)");
+            return; // a duplicate vrid there is reported there
+        }
+        r_.error(gl.track_vrid,
+                 "interface '" + target->name + "' has no vrrp group with vrid " + std::to_string(t.vrid));
     }
 
     void vip(const Interface& itf, bool subnet_ok, const VrrpGroup& group, Ipv4 ip, Loc at,

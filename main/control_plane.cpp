@@ -58,6 +58,9 @@ bool ControlPlane::start(std::string& error) {
             g.interface = itf->name;
             g.primary = ports[i].spec.address.addr;
             g.group = group;
+            if (group.track_admin)
+                if (const fastpath::Port* admin = ports_.find(group.track_admin->interface))
+                    g.admin_ifindex = uint16_t(admin - ports.data());
             // The seed puts authentication in the RBP that tracks the group
             // (`vrrp vrid 1 authentication-mode md5 ...` in profile1).
             for (const auto& rbp : config_.remote_backup_profile)
@@ -67,7 +70,12 @@ bool ControlPlane::start(std::string& error) {
     }
 
     store_ = std::make_unique<FastPathAdjacency>(dp_.adjacency(), ports_);
-    arp_ = std::make_unique<arp::Service>(arp::Options{}, *store_, frames_, vrrp_.get());
+    arp::Options ao;
+    ao.age_s = config_.arp.age_s;
+    ao.probe_before_s = config_.arp.probe_before_s;
+    ao.probes = config_.arp.probes;
+    ao.requests_per_s = config_.arp.requests_per_s;
+    arp_ = std::make_unique<arp::Service>(ao, *store_, frames_, vrrp_.get());
     arp_->set_change_listener(this);
     arp_->set_resolve_listener(this);
     for (const auto& info : infos) arp_->add_interface(info);

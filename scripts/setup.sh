@@ -18,7 +18,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the lab and its real peers
-  iproute2 iputils-ping keepalived tcpdump tshark procps psmisc
+  iproute2 iputils-ping keepalived tcpdump tshark procps psmisc gnuplot-nox
 )
 
 missing=()

@@ -42,6 +42,7 @@ struct Service::Group {
     Mac vmac;
     std::array<control::EventLoop::TimerId, kTimerCount> timers{};
     control::EventLoop::TimerId garp_timer = 0;
+    control::EventLoop::TimerId refresh_timer = 0; // garp.refresh_s while Master
     uint64_t adverts_sent = 0, garps_sent = 0;
 
     Group(const GroupConfig& c, const Params& p) : cfg(c), machine(p) {}
@@ -56,6 +57,7 @@ Service::~Service() {
         for (auto id : g->timers)
             if (id != 0) loop_.cancel_timer(id);
         if (g->garp_timer != 0) loop_.cancel_timer(g->garp_timer);
+        if (g->refresh_timer != 0) loop_.cancel_timer(g->refresh_timer);
     }
 }
 
@@ -85,6 +87,15 @@ State Service::state(uint16_t ifindex, uint8_t vrid) const {
 
 void Service::start() {
     for (auto& g : groups_) feed(*g, Event::startup());
+}
+
+// admin-vrrp (seed): member groups mirror their admin group's state.
+void Service::tell_followers(const Group& admin) {
+    for (auto& g : groups_) {
+        const auto& t = g->cfg.group.track_admin;
+        if (t && g->cfg.admin_ifindex == admin.cfg.ifindex && t->vrid == admin.cfg.group.vrid)
+            feed(*g, Event::admin_changed(admin.machine.state()));
+    }
 }
 
 void Service::shutdown() {
@@ -124,7 +135,9 @@ void Service::feed(Group& g, const Event& ev) {
     const State before = g.machine.state();
     perform(g, g.machine.handle(ev, loop_.now()));
     const State after = g.machine.state();
-    if (after != before && state_cb_) state_cb_(g.cfg.ifindex, g.cfg.group.vrid, after);
+    if (after == before) return;
+    if (g.cfg.group.admin) tell_followers(g);
+    if (state_cb_) state_cb_(g.cfg.ifindex, g.cfg.group.vrid, after);
 }
 
 void Service::perform(Group& g, const Actions& actions) {
@@ -156,9 +169,11 @@ void Service::perform(Group& g, const Actions& actions) {
         }
         case ActionKind::become_master:
             forwarding_.set_master(g.cfg.ifindex, g.cfg.group.vrid, true);
+            refresh_garps(g, true);
             break;
         case ActionKind::become_backup:
             if (g.garp_timer != 0) loop_.cancel_timer(g.garp_timer), g.garp_timer = 0;
+            refresh_garps(g, false);
             forwarding_.set_master(g.cfg.ifindex, g.cfg.group.vrid, false);
             break;
         case ActionKind::notify:
@@ -197,7 +212,6 @@ void Service::send_advert(Group& g, uint8_t priority) {
 // Gratuitous ARP for every VIP with the virtual MAC (RFC 5798 §6.4.1 (+)),
 // `remaining` rounds `interval` apart.
 void Service::send_garps(Group& g, unsigned remaining, Duration interval) {
-    g.garp_timer = 0;
     if (remaining == 0 || g.machine.state() != State::master) return;
     for (const Ipv4 vip : g.cfg.group.virtual_ips) {
         const auto frame = arp::build_gratuitous(g.vmac, vip);
@@ -211,18 +225,29 @@ void Service::send_garps(Group& g, unsigned remaining, Duration interval) {
     if (remaining > 1) {
         Group* gp = &g;
         g.garp_timer = loop_.add_timer(interval, [this, gp, remaining, interval] {
+            gp->garp_timer = 0; // fired
             send_garps(*gp, remaining - 1, interval);
         });
     }
+}
+
+// garp.refresh_s: while Master, one gratuitous ARP per VIP every period, so
+// switches and hosts that lost the virtual MAC learn it again.
+void Service::refresh_garps(Group& g, bool master) {
+    if (g.refresh_timer != 0) loop_.cancel_timer(g.refresh_timer), g.refresh_timer = 0;
+    if (!master || g.cfg.group.garp.refresh_s == 0) return;
+    Group* gp = &g;
+    g.refresh_timer = loop_.add_periodic(std::chrono::seconds(g.cfg.group.garp.refresh_s),
+                                         [this, gp] { send_garps(*gp, 1, Duration::zero()); });
 }
 
 void Service::run_hook(Group& g, State s) {
     if (hooks_ == nullptr) return;
     const std::string* cmd = nullptr;
     switch (s) {
-    case State::master: cmd = &g.cfg.notify_master; break;
-    case State::backup: cmd = &g.cfg.notify_backup; break;
-    case State::fault: cmd = &g.cfg.notify_fault; break;
+    case State::master: cmd = &g.cfg.group.notify.master; break;
+    case State::backup: cmd = &g.cfg.group.notify.backup; break;
+    case State::fault: cmd = &g.cfg.group.notify.fault; break;
     case State::initialize: break;
     }
     if (cmd == nullptr || cmd->empty()) return;
@@ -269,6 +294,8 @@ control::Report Service::report(bool verbose) const {
         s.add("preempt_hold", "Backup hold", st.hold);
         s.add("recover_delay_s", "Recover delay (s)", uint64_t(g.cfg.group.recover_delay_s));
         s.add("admin", "Admin VRRP", g.cfg.group.admin);
+        if (const auto& t = g.cfg.group.track_admin)
+            s.add("track_admin", "Track admin", t->interface + " vrid " + std::to_string(t->vrid));
         s.add("version", "Version", uint64_t(g.cfg.group.version));
         s.add("advert_interval_ms", "TimerRun (ms)", uint64_t(g.cfg.group.advert_interval_ms));
         s.add("auth_type", "Auth type",

@@ -44,7 +44,8 @@ struct GroupConfig {
     Ipv4 primary;
     config::VrrpGroup group;
     config::VrrpAuth auth; // from the RBP's `vrrp vrid N authentication-mode` (seed)
-    std::string notify_master, notify_backup, notify_fault;
+    // track_admin resolved to the admin group's interface index (followers only).
+    uint16_t admin_ifindex = 0;
 };
 
 class Service : public control::VipResolver {
@@ -90,6 +91,8 @@ class Service : public control::VipResolver {
     void send_advert(Group& g, uint8_t priority);
     void send_garps(Group& g, unsigned remaining, Duration interval);
     void run_hook(Group& g, State s);
+    void refresh_garps(Group& g, bool master);
+    void tell_followers(const Group& admin);
 
     control::EventLoop& loop_;
     control::FrameSink& frames_;

@@ -77,6 +77,9 @@ Params Params::from_config(const config::VrrpGroup& g, Ipv4 primary) {
     p.preempt = g.preempt.enabled;
     p.preempt_delay = std::chrono::seconds(g.preempt.delay_s);
     p.recover_delay = std::chrono::seconds(g.recover_delay_s);
+    p.follower = g.track_admin.has_value();
+    p.garp_count = g.garp.count;
+    p.garp_interval = std::chrono::milliseconds(g.garp.interval_ms);
     return p;
 }
 

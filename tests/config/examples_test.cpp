@@ -53,7 +53,6 @@ void expect_common(const config::Config& c) {
     EXPECT_EQ(c.interfaces[1].name, "GigabitEthernet0/2/0");
     EXPECT_EQ(c.interfaces[2].name, "LoopBack1");
     EXPECT_FALSE(c.interfaces[2].is_dpdk());
-    EXPECT_TRUE(c.interfaces[1].vrrp.empty());
     ASSERT_EQ(c.interfaces[0].vrrp.size(), 1u);
     const auto& g = c.interfaces[0].vrrp[0];
     EXPECT_EQ(g.vrid, 1);
@@ -64,7 +63,18 @@ void expect_common(const config::Config& c) {
     EXPECT_EQ(g.recover_delay_s, 20u);
     EXPECT_EQ(g.version, 2);
     EXPECT_EQ(g.advert_interval_ms, 1000u);
+    EXPECT_FALSE(g.track_admin);
+    EXPECT_FALSE(g.notify.any());
+    EXPECT_EQ(g.garp, config::Garp{});
     EXPECT_EQ(c.interfaces[0].remote_backup_profile, "profile1");
+    // The network side follows the user side's admin group (seed: admin-vrrp).
+    ASSERT_EQ(c.interfaces[1].vrrp.size(), 1u);
+    const auto& net = c.interfaces[1].vrrp[0];
+    EXPECT_EQ(net.vrid, 2);
+    EXPECT_EQ(net.virtual_ips, std::vector<Ipv4>{*Ipv4::parse("192.0.2.100")});
+    EXPECT_FALSE(net.admin);
+    EXPECT_EQ(net.track_admin, (config::TrackAdmin{"GigabitEthernet0/1/0", 1}));
+    EXPECT_EQ(c.arp, config::ArpOptions{});
 
     ASSERT_EQ(c.routes.size(), 1u);
     EXPECT_EQ(c.routes[0].prefix, Prefix::parse("0.0.0.0/0"));
@@ -104,6 +114,7 @@ TEST_F(Examples, DeviceA) {
     EXPECT_EQ(c.interfaces[0].port, "net_af_packet0,iface=a-user");
     EXPECT_EQ(c.interfaces[0].address, Prefix::parse("10.1.1.1/24"));
     EXPECT_EQ(c.interfaces[0].vrrp.at(0).priority, 120); // the Master
+    EXPECT_EQ(c.interfaces[1].vrrp.at(0).priority, 120);
     EXPECT_EQ(c.interfaces[1].port, "net_af_packet1,iface=a-core");
     EXPECT_EQ(c.interfaces[1].address, Prefix::parse("192.0.2.1/24"));
     EXPECT_EQ(c.interfaces[2].address, Prefix::parse("1.1.1.1/32"));
@@ -127,6 +138,7 @@ TEST_F(Examples, DeviceB) {
     EXPECT_EQ(c.interfaces[0].port, "net_af_packet0,iface=b-user");
     EXPECT_EQ(c.interfaces[0].address, Prefix::parse("10.1.1.2/24"));
     EXPECT_EQ(c.interfaces[0].vrrp.at(0).priority, 100); // the Backup, default priority
+    EXPECT_EQ(c.interfaces[1].vrrp.at(0).priority, 100);
     EXPECT_EQ(c.interfaces[1].address, Prefix::parse("192.0.2.2/24"));
     EXPECT_EQ(c.interfaces[2].address, Prefix::parse("2.2.2.2/32"));
     ASSERT_EQ(c.pki_domain.size(), 1u);
@@ -157,7 +169,7 @@ TEST_F(Examples, TenMistakesTenLocatedErrorsInDocumentOrder) {
     text = replace(text, "priority: 120 ", "priorty: 120  ");
     text = replace(text, "admin: true ", "admin: yes  ");
     text = replace(text, "[10.1.1.100]", "[10.2.1.100]");
-    text = replace(text, "- vrid: 1\n", "- vrid: 0\n");
+    text = replace(text, "- vrid: 1\n", "- vrid: 0\n"); // the network side's track_admin is not judged
     text = replace(text, "idle_sleep_us: 50 ", "idle_sleep_us: abc");
 
     const auto r = config::load_string(text, "device-a.yaml", dir_->path());
@@ -173,13 +185,14 @@ TEST_F(Examples, TenMistakesTenLocatedErrorsInDocumentOrder) {
             "'GigabitEthernet0/1/0'",
             "device-a.yaml:17:16: admin must be true or false, got 'yes'",
             "device-a.yaml:18:9: unknown key 'priorty' in vrrp group (expected one of: vrid, virtual_ip, "
-            "admin, priority, preempt, recover_delay, version, advert_interval_ms)",
-            "device-a.yaml:30:30: via 192.0.3.254 is not inside a connected subnet of a DPDK interface",
-            "device-a.yaml:32:26: mac 01:00:00:00:00:50 is a multicast address (a static ARP entry needs "
+            "admin, priority, preempt, recover_delay, version, advert_interval_ms, track_admin, notify, "
+            "garp)",
+            "device-a.yaml:35:30: via 192.0.3.254 is not inside a connected subnet of a DPDK interface",
+            "device-a.yaml:37:26: mac 01:00:00:00:00:50 is a multicast address (a static ARP entry needs "
             "a unicast MAC)",
-            "device-a.yaml:40:11: peer 1.1.1.1 must differ from source",
-            "device-a.yaml:42:11: port 70000 out of range 1..65535",
-            "device-a.yaml:48:28: remote_backup_service 'service2' is not defined",
+            "device-a.yaml:45:11: peer 1.1.1.1 must differ from source",
+            "device-a.yaml:47:11: port 70000 out of range 1..65535",
+            "device-a.yaml:53:28: remote_backup_service 'service2' is not defined",
         }));
 }
 

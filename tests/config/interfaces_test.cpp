@@ -151,7 +151,7 @@ TEST(Vrrp, Shape) {
     EXPECT_EQ(
         group("        priorty: 120\n"),
         Lines{"9:9: unknown key 'priorty' in vrrp group (expected one of: vrid, virtual_ip, admin, priority, "
-              "preempt, recover_delay, version, advert_interval_ms)"});
+              "preempt, recover_delay, version, advert_interval_ms, track_admin, notify, garp)"});
 }
 
 TEST(Vrrp, OnInterfaceWithoutAddress) {

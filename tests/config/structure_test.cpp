@@ -83,8 +83,8 @@ TEST(Structure, UnknownTopLevelKeyListsTheValidOnes) {
     EXPECT_EQ(
         errors_of(with("sysnam: X\n")),
         Lines{"6:1: unknown key 'sysnam' at top level (expected one of: sysname, dataplane, interfaces, "
-              "routes, arp_static, pki_domain, ssl_policy, remote_backup_service, remote_backup_profile, "
-              "control)"});
+              "routes, arp_static, arp, pki_domain, ssl_policy, remote_backup_service, "
+              "remote_backup_profile, control)"});
 }
 
 TEST(Structure, DuplicateKeys) {

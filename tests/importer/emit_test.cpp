@@ -18,6 +18,7 @@ using test::read_text;
 using test::source_root;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<std::string> strs(const Diagnostics& ds) {
     std::vector<std::string> out;
@@ -93,22 +94,33 @@ Config every_field() {
     g1.recover_delay_s = 3600;
     g1.version = 3;
     g1.advert_interval_ms = 500;
+    g1.notify = {"/etc/warmgate/master.sh 1", "true", "logger -t wg \"fault: vrid 1\""};
     VrrpGroup g2;
     g2.vrid = 2;
     g2.virtual_ips = {ip("10.1.1.200")};
     g2.priority = 1;
     g2.preempt = Preempt{true, 30};
     g2.advert_interval_ms = 2000;
+    g2.garp = Garp{0, 10, 3600};
+    // The network side follows the admin group (seed: admin-vrrp).
+    VrrpGroup g3;
+    g3.vrid = 3;
+    g3.virtual_ips = {ip("192.0.2.100")};
+    g3.priority = 7;
+    g3.track_admin = TrackAdmin{"GigabitEthernet0/1/0", 1};
+    g3.notify.backup = "/x/down";
+    g3.garp = Garp{100, 10000, 1};
 
     Interface user{
         "GigabitEthernet0/1/0", "net_af_packet0,iface=a-user", pfx("10.1.1.1/24"), {g1, g2}, "profile1"};
-    Interface core{"GigabitEthernet0/2/0", "0000:01:00.1", pfx("192.0.2.1/24"), {}, ""};
+    Interface core{"GigabitEthernet0/2/0", "0000:01:00.1", pfx("192.0.2.1/24"), {g3}, ""};
     Interface lo{"LoopBack1", "", pfx("1.1.1.1/32"), {}, ""};
     c.interfaces = {user, core, lo};
     c.routes = {{pfx("0.0.0.0/0"), ip("192.0.2.254")}, {pfx("198.51.100.0/24"), ip("192.0.2.253")}};
     c.arp_static = {{ip("10.1.1.50"), *Mac::parse("02:00:00:00:00:50"), "GigabitEthernet0/1/0"},
                     {ip("10.1.1.51"), *Mac::parse("02:00:00:00:00:51"), "GigabitEthernet0/1/0"},
                     {ip("192.0.2.254"), *Mac::parse("02:00:00:00:fe:01"), "GigabitEthernet0/2/0"}};
+    c.arp = ArpOptions{86400, 0, 10, 0};
     std::string certs = lab_dir() + "/certs/";
     c.pki_domain = {{"domain1", certs + "ca.pem", certs + "deviceA.pem", certs + "deviceA.key"}};
     c.ssl_policy = {{"policy1", "domain1"}};
@@ -135,6 +147,61 @@ TEST(EmitRoundTrip, EveryFieldComesBack) {
     EXPECT_THAT(yaml, HasSubstr("        virtual_ip: [10.1.1.100, 10.1.1.101, 10.1.1.102]\n"));
     EXPECT_THAT(yaml, HasSubstr("    port: \"0000:01:00.1\"\n"));
     EXPECT_THAT(yaml, HasSubstr("authentication: {mode: simple, key: \"k\\\"\\\\: #,{\"}}"));
+    EXPECT_THAT(yaml, HasSubstr("        notify: {master: \"/etc/warmgate/master.sh 1\", backup: \"true\", "
+                                "fault: \"logger -t wg \\\"fault: vrid 1\\\"\"}\n"));
+    EXPECT_THAT(yaml, HasSubstr("        garp: {count: 0, interval_ms: 10, refresh_s: 3600}\n"));
+    EXPECT_THAT(yaml,
+                HasSubstr("arp:\n  age_s: 86400\n  probe_before_s: 0\n  probes: 10\n  requests_per_s: 0\n"));
+}
+
+// A follower is written with what it uses only: the loader refuses the
+// protocol's fields on it (it runs no VRRP of its own).
+TEST(EmitRoundTrip, FollowerCarriesNoProtocolFields) {
+    std::string yaml = to_yaml(every_field());
+    EXPECT_THAT(yaml, HasSubstr("      - vrid: 3\n"
+                                "        virtual_ip: [192.0.2.100]\n"
+                                "        priority: 7\n"
+                                "        track_admin: {interface: GigabitEthernet0/1/0, vrid: 1}\n"
+                                "        notify: {backup: /x/down}\n"
+                                "        garp: {count: 100, interval_ms: 10000, refresh_s: 1}\n"
+                                "  LoopBack1:\n"));
+}
+
+// Defaults of the control-plane keys are not written (the examples show
+// none); one value away from its default writes the whole map.
+TEST(EmitRoundTrip, ControlPlaneDefaultsAreLeftOut) {
+    Config c = every_field();
+    c.arp = ArpOptions{};
+    for (auto& itf : c.interfaces)
+        for (auto& g : itf.vrrp) g.notify = {}, g.garp = {};
+    std::string yaml = to_yaml(c);
+    EXPECT_THAT(yaml, Not(HasSubstr("arp:\n")));
+    EXPECT_THAT(yaml, Not(HasSubstr("garp:")));
+    EXPECT_THAT(yaml, Not(HasSubstr("notify:")));
+    test::expect_config_eq(load_ok(yaml, "defaults.yaml"), c);
+
+    c.arp.probes = 4;
+    c.interfaces[0].vrrp[0].garp.refresh_s = 60;
+    yaml = to_yaml(c);
+    EXPECT_THAT(yaml, HasSubstr("arp:\n  age_s: 1200\n  probe_before_s: 60\n  probes: 4\n"
+                                "  requests_per_s: 2000\n"));
+    EXPECT_THAT(yaml, HasSubstr("        garp: {count: 3, interval_ms: 500, refresh_s: 60}\n"));
+    test::expect_config_eq(load_ok(yaml, "changed.yaml"), c);
+}
+
+// A long hook breaks into a block map, quoted, and comes back byte for byte.
+TEST(EmitRoundTrip, LongNotifyCommands) {
+    Config c = every_field();
+    std::string cmd = "/usr/local/libexec/warmgate/announce-route --prefix 192.0.2.100/32 "
+                      "--community 65000:120 --reason 'vrrp: #2 master' ; exit 0";
+    c.interfaces[1].vrrp[0].notify.master = cmd;
+    std::string yaml = to_yaml(c);
+    EXPECT_THAT(yaml,
+                HasSubstr("        notify:\n          master: \"" + cmd + "\"\n          backup: /x/down\n"));
+    Config back = load_ok(yaml, "long-notify.yaml");
+    test::expect_config_eq(back, c);
+    ASSERT_EQ(back.interfaces.size(), 3u);
+    EXPECT_EQ(back.interfaces[1].vrrp.at(0).notify.master, cmd);
 }
 
 TEST(EmitRoundTrip, Md5AndNoAuthentication) {

@@ -61,6 +61,17 @@ void expect_group_eq(const VrrpGroup& a, const VrrpGroup& e) {
     EXPECT_EQ(a.recover_delay_s, e.recover_delay_s);
     EXPECT_EQ(a.version, e.version);
     EXPECT_EQ(a.advert_interval_ms, e.advert_interval_ms);
+    ASSERT_EQ(a.track_admin.has_value(), e.track_admin.has_value());
+    if (e.track_admin) {
+        EXPECT_EQ(a.track_admin->interface, e.track_admin->interface);
+        EXPECT_EQ(a.track_admin->vrid, e.track_admin->vrid);
+    }
+    EXPECT_EQ(a.notify.master, e.notify.master);
+    EXPECT_EQ(a.notify.backup, e.notify.backup);
+    EXPECT_EQ(a.notify.fault, e.notify.fault);
+    EXPECT_EQ(a.garp.count, e.garp.count);
+    EXPECT_EQ(a.garp.interval_ms, e.garp.interval_ms);
+    EXPECT_EQ(a.garp.refresh_s, e.garp.refresh_s);
 }
 
 void expect_interface_eq(const Interface& a, const Interface& e) {
@@ -98,6 +109,10 @@ void expect_config_eq(const Config& a, const Config& e) {
     EXPECT_EQ(a.dataplane.workers, e.dataplane.workers);
     EXPECT_EQ(a.dataplane.idle_sleep_us, e.dataplane.idle_sleep_us);
     EXPECT_EQ(a.dataplane.adjacency_capacity, e.dataplane.adjacency_capacity);
+    EXPECT_EQ(a.arp.age_s, e.arp.age_s);
+    EXPECT_EQ(a.arp.probe_before_s, e.arp.probe_before_s);
+    EXPECT_EQ(a.arp.probes, e.arp.probes);
+    EXPECT_EQ(a.arp.requests_per_s, e.arp.requests_per_s);
     ASSERT_EQ(a.interfaces.size(), e.interfaces.size());
     for (size_t i = 0; i < e.interfaces.size(); ++i) expect_interface_eq(a.interfaces[i], e.interfaces[i]);
     ASSERT_EQ(a.routes.size(), e.routes.size());

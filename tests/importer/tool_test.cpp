@@ -74,12 +74,12 @@ TEST(Check, ValidFileSaysOk) {
     std::string path = example_copy("device-a.yaml");
     Outcome r = run({"check", path});
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.out, path + ": OK (DeviceA: 3 interfaces, 1 vrrp group, 1 remote-backup profile)\n");
+    EXPECT_EQ(r.out, path + ": OK (DeviceA: 3 interfaces, 2 vrrp groups, 1 remote-backup profile)\n");
     EXPECT_THAT(r.err, IsEmpty());
 }
 
 TEST(Check, InvalidFilePrintsLocatedErrors) {
-    std::string path = example_copy("device-b.yaml", "priority: 100", "priority: 300");
+    std::string path = example_copy("device-b.yaml", "priority: 100 ", "priority: 300 ");
     Outcome r = run({"check", path});
     EXPECT_EQ(r.status, 1);
     EXPECT_THAT(r.out, IsEmpty());
