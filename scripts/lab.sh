@@ -49,6 +49,17 @@ device_config() { # device_config a|b
   sed -e "s#/run/warmgate/Device\(.\)\.sock#$lab/Device\1.sock#" \
       -e "s#recover_delay: 20 #recover_delay: $recover #" \
       "$root/config/examples/device-$1.yaml" > "$lab/device-$1.yaml"
+  # LAB_NOTIFY_MASTER: a notify hook on the user-side group (the demo marks
+  # the moment a device becomes Master with it, on the traffic tools' clock).
+  if [ -n "${LAB_NOTIFY_MASTER:-}" ]; then
+    local tmp
+    tmp=$(mktemp)
+    awk -v cmd="$LAB_NOTIFY_MASTER" -v dev="Device${1^^}" '
+      { print }
+      /^        recover_delay:/ && !done { gsub(/"/, "\\\"", cmd); printf "        notify: {master: \"%s%s\"}\n", cmd, dev; done = 1 }
+    ' "$lab/device-$1.yaml" > "$tmp"
+    mv "$tmp" "$lab/device-$1.yaml"
+  fi
 }
 
 start_device() { # start_device a|b
@@ -110,6 +121,9 @@ up() {
   veth a-sync wg-a b-sync wg-b
   for p in lsw-a lsw-b lsw-h; do nsx wg-lsw ip link set "$p" master br-lsw; done
   for p in csw-a csw-b; do nsx wg-core ip link set "$p" master br-core; done
+  # The traffic generator's port (wg-trafgen on net_af_packet) on the network side.
+  veth gen0 wg-core gen-br wg-core
+  nsx wg-core ip link set gen-br master br-core
   # The DPDK ports' kernel sides carry no addresses: warmgate owns them.
   for d in a b; do
     nsx "wg-$d" sysctl -qw net.ipv6.conf.all.disable_ipv6=1

@@ -18,7 +18,8 @@
 //  - Answering (RFC 826): a request (probe included, not a gratuitous ARP)
 //    for the interface address gets a reply from the port MAC; for a VIP,
 //    from the virtual MAC when VipResolver says the group is Master, else
-//    silence (RFC 5798 §6.4.2). Replies go to the sender MAC.
+//    silence (RFC 5798 §6.4.2); VIPs are checked first, so an address owner
+//    answers its own address from the virtual MAC. Replies go to the sender MAC.
 //  - Resolution: on_miss() starts a resolution: a broadcast request at once,
 //    then one every `retrans_ms` until `max_retries` went unanswered; then
 //    ResolveListener::on_resolved(false) and the target is "failed" for
@@ -48,7 +49,8 @@
 //  - Table writes: the store's answer decides. added/updated: the change is
 //    published. full/invalid: counted, nothing else changes. busy: the
 //    control entry keeps its new state and the write is retried on the next
-//    tick (bounded retry queue; overflow drops the entry, counted).
+//    tick (bounded retry queue: on overflow the write is dropped, counted;
+//    a retry the table then refuses as full removes the entry).
 //
 // Cost: tick() is O(items due), not O(table): every entry has at most one
 // live item in a deadline heap (a refresh moves its deadline later lazily:
