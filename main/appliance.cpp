@@ -175,8 +175,10 @@ int Appliance::run() {
     // RFC 5798 §6.4.3: a Master leaving sends priority 0 so that the Backup
     // takes over after Skew_Time. Give the workers a moment to send it.
     control_->shutdown();
-    for (int i = 0; i < 5 && rte_ring_count(dp_->inject_ring(0)) != 0; ++i) rte_delay_ms(5);
-    rte_delay_ms(5);
+    // Wait (bounded) until worker 0 took the frames, then one more drain
+    // period and a margin: on a loaded machine the worker may be descheduled.
+    for (int i = 0; i < 100 && rte_ring_count(dp_->inject_ring(0)) != 0; ++i) rte_delay_ms(2);
+    rte_delay_ms(20);
     control_.reset();
     stop_workers();
     workers_.clear();
