@@ -6,6 +6,7 @@
 // Thread-safety: reentrant.
 #pragma once
 
+#include "common/counters.hpp"
 #include "config/net.hpp"
 
 #include <cstdint>
@@ -24,22 +25,9 @@ namespace wg::control::icmp {
     X(time_exceeded_sent, "ICMP time exceeded sent for TTL expiry")                      \
     X(time_exceeded_limited, "ICMP time exceeded not sent: rate limit")
 
-enum class Counter : unsigned {
-#define WG_X(key, help) key,
-    WG_ICMP_COUNTERS(WG_X)
-#undef WG_X
-        count_
-};
+enum class Counter : unsigned { WG_ICMP_COUNTERS(WG_COUNTER_ENUM) count_ };
 
-struct CounterInfo {
-    const char* key;
-    const char* help;
-};
-inline constexpr CounterInfo kCounterInfo[] = {
-#define WG_X(key, help) {#key, help},
-    WG_ICMP_COUNTERS(WG_X)
-#undef WG_X
-};
+inline constexpr CounterInfo kCounterInfo[] = {WG_ICMP_COUNTERS(WG_COUNTER_INFO)};
 
 // If `frame` (Ethernet + IPv4) is an ICMP echo request, the reply frame:
 // addresses swapped, `our_mac` as Ethernet source, type 0, checksums fixed.

@@ -9,15 +9,8 @@
 namespace wg {
 namespace {
 
-struct CounterDesc {
-    std::string_view key;
-    std::string_view help;
-};
-constexpr std::array<CounterDesc, unsigned(ControlPlane::Counter::count_)> kCounterInfo{{
-#define WG_X(key, help) {#key, help},
-    WG_CONTROL_COUNTERS(WG_X)
-#undef WG_X
-}};
+constexpr std::array<CounterInfo, unsigned(ControlPlane::Counter::count_)> kCounterInfo{
+    {WG_CONTROL_COUNTERS(WG_COUNTER_INFO)}};
 
 std::span<const uint8_t> bytes(const rte_mbuf* m) {
     return {rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)};

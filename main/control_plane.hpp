@@ -38,12 +38,7 @@ namespace wg {
 
 class ControlPlane final : public arp::ResolveListener, public arp::ChangeListener {
   public:
-    enum class Counter : unsigned {
-#define WG_X(key, help) key,
-        WG_CONTROL_COUNTERS(WG_X)
-#undef WG_X
-            count_
-    };
+    enum class Counter : unsigned { WG_CONTROL_COUNTERS(WG_COUNTER_ENUM) count_ };
 
     ControlPlane(control::EventLoop& loop, const config::Config& config, fastpath::Dataplane& dp,
                  const fastpath::Ports& ports);

@@ -6,6 +6,8 @@
 // decodes ARP or runs the neighbour service).
 #pragma once
 
+#include "common/counters.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -81,10 +83,7 @@ enum class Counter : unsigned { WG_ARP_SERVICE_COUNTERS(WG_ARP_ENUM_X) count_ };
 inline constexpr unsigned kRxCounterCount = unsigned(RxCounter::count_);
 inline constexpr unsigned kCounterCount = unsigned(Counter::count_);
 
-struct CounterInfo {
-    std::string_view key;
-    std::string_view help;
-};
+using ::wg::CounterInfo;
 
 inline constexpr std::array<CounterInfo, kRxCounterCount> kRxCounterInfo{{WG_ARP_RX_COUNTERS(WG_ARP_INFO_X)}};
 inline constexpr std::array<CounterInfo, kCounterCount> kCounterInfo{
@@ -105,12 +104,7 @@ constexpr bool is_drop(RxCounter c) {
     return counter_name(c).starts_with("drop_");
 }
 
-template <typename E, unsigned N>
-struct CounterBlock {
-    std::array<uint64_t, N> v{};
-    void add(E c, uint64_t n = 1) { v[unsigned(c)] += n; }
-    uint64_t get(E c) const { return v[unsigned(c)]; }
-};
+using ::wg::CounterBlock;
 
 using RxStats = CounterBlock<RxCounter, kRxCounterCount>;
 using Stats = CounterBlock<Counter, kCounterCount>;

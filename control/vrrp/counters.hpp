@@ -6,6 +6,8 @@
 // decodes VRRP or runs a group's machine).
 #pragma once
 
+#include "common/counters.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -66,10 +68,7 @@ enum class GroupCounter : unsigned { WG_VRRP_GROUP_COUNTERS(WG_VRRP_ENUM_X) coun
 inline constexpr unsigned kRxCounterCount = unsigned(RxCounter::count_);
 inline constexpr unsigned kGroupCounterCount = unsigned(GroupCounter::count_);
 
-struct CounterInfo {
-    std::string_view key;
-    std::string_view help;
-};
+using ::wg::CounterInfo;
 
 inline constexpr std::array<CounterInfo, kRxCounterCount> kRxCounterInfo{
     {WG_VRRP_RX_COUNTERS(WG_VRRP_INFO_X)}};
@@ -91,12 +90,7 @@ constexpr bool is_drop(RxCounter c) {
     return counter_name(c).starts_with("drop_");
 }
 
-template <typename E, unsigned N>
-struct CounterBlock {
-    std::array<uint64_t, N> v{};
-    void add(E c, uint64_t n = 1) { v[unsigned(c)] += n; }
-    uint64_t get(E c) const { return v[unsigned(c)]; }
-};
+using ::wg::CounterBlock;
 
 // One per receiving interface (or one for the whole control core).
 using RxStats = CounterBlock<RxCounter, kRxCounterCount>;
