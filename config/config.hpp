@@ -27,6 +27,7 @@ inline constexpr unsigned kWorkersMax = 64;
 inline constexpr uint32_t kAdjacencyCapacityDefault = 1u << 20;
 inline constexpr uint32_t kAdjacencyCapacityMin = 64, kAdjacencyCapacityMax = 1u << 26;
 inline constexpr unsigned kIdleSleepMaxUs = 100000;
+inline constexpr uint32_t kMbufsMax = 1u << 24;
 inline constexpr unsigned kAuthKeyMaxMd5 = 255, kAuthKeyMaxSimple = 8; // RFC 2338 §5.3.10: simple text is 8 octets
 // Gratuitous ARPs on becoming Master (RFC 5798 §6.4.2 "broadcast a gratuitous
 // ARP request ... for each IP address associated with the virtual router").
@@ -46,6 +47,7 @@ struct Dataplane {
     unsigned workers = 1;
     unsigned idle_sleep_us = 0; // 0: pure busy polling
     uint32_t adjacency_capacity = kAdjacencyCapacityDefault;
+    uint32_t mbufs = 0; // floor on the packet-buffer pool; 0: sized from ports x queues x descriptors
 };
 
 struct Preempt {

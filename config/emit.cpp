@@ -189,6 +189,7 @@ std::string to_yaml(const Config& c) {
     os << "  workers: " << c.dataplane.workers << '\n';
     os << "  idle_sleep_us: " << c.dataplane.idle_sleep_us << '\n';
     os << "  adjacency_capacity: " << c.dataplane.adjacency_capacity << '\n';
+    if (c.dataplane.mbufs != 0) os << "  mbufs: " << c.dataplane.mbufs << '\n';
     if (!c.interfaces.empty()) {
         os << "interfaces:\n";
         for (const auto& i : c.interfaces) emit_interface(os, i);

@@ -90,8 +90,8 @@ private:
 
     void dataplane(const Field& f) {
         if (empty_section(f) || !r_.expect_map(f, "dataplane")) return;
-        for (const auto& d :
-             r_.fields(f.value, "in dataplane", {"workers", "idle_sleep_us", "adjacency_capacity"})) {
+        for (const auto& d : r_.fields(f.value, "in dataplane",
+                                       {"workers", "idle_sleep_us", "adjacency_capacity", "mbufs"})) {
             if (d.name == "workers") {
                 if (auto v = r_.integer(d, "workers", 1, kWorkersMax)) c_.dataplane.workers = unsigned(*v);
             } else if (d.name == "idle_sleep_us") {
@@ -101,6 +101,8 @@ private:
                 if (auto v =
                         r_.integer(d, "adjacency_capacity", kAdjacencyCapacityMin, kAdjacencyCapacityMax))
                     c_.dataplane.adjacency_capacity = uint32_t(*v);
+            } else if (d.name == "mbufs") {
+                if (auto v = r_.integer(d, "mbufs", 0, kMbufsMax)) c_.dataplane.mbufs = uint32_t(*v);
             }
         }
     }

@@ -21,6 +21,9 @@
 //   per-slot meta (16 B) and free stack (4 B) on the heap.
 // Measured for 1M: 114 MB of DPDK memory (the pool rounds up to 2M, the
 // worst case) + 22 MB of heap. It fits `--no-huge -m 512`.
+// The direct index adds 8 B per address of each registered subnet in use:
+// 2 KiB for a /24, 512 KiB per 64Ki addresses touched for wider ones (a
+// 1M-host /12 with every address used: 8 MB).
 
 namespace wg::fastpath {
 namespace {
@@ -44,6 +47,15 @@ uint32_t hash_key(const void* key, uint32_t /*key_len*/, uint32_t init) {
     uint64_t v;
     std::memcpy(&v, key, sizeof(v));
     return rte_hash_crc_8byte(v, init);
+}
+
+// rte_hash compares keys of sizes other than 16/32/48/64/96/128 bytes with
+// memcmp through the PLT; ours are one 64-bit word. memcmp semantics.
+int key_compare(const void* a, const void* b, size_t /*key_len*/) {
+    uint64_t x, y;
+    std::memcpy(&x, a, sizeof(x));
+    std::memcpy(&y, b, sizeof(y));
+    return x != y;
 }
 
 // The splitmix64 finaliser: a bijection on 64 bits with full avalanche.
@@ -129,6 +141,8 @@ std::unique_ptr<AdjacencyTable> AdjacencyTable::create(const Options& options, s
     t->capacity_ = options.capacity;
     t->pool_size_ = options.capacity + slack_for(options.capacity);
     t->qsbr_ = options.qsbr;
+    t->socket_id_ = options.socket_id;
+    t->direct_alloc_hook_ = options.direct_alloc;
     const uint32_t pool = t->pool_size_;
     const std::string what =
         "adjacency table '" + options.name + "' (capacity " + std::to_string(options.capacity) + "): ";
@@ -151,6 +165,7 @@ std::unique_ptr<AdjacencyTable> AdjacencyTable::create(const Options& options, s
         error = what + "cannot create hash: " + errstr() + " (with --no-huge, raise -m)";
         return nullptr;
     }
+    rte_hash_set_cmp_func(t->hash_, key_compare);
 
     t->entries_ = static_cast<AdjEntry*>(rte_zmalloc_socket("adj_entries", sizeof(AdjEntry) * size_t(pool),
                                                             RTE_CACHE_LINE_SIZE, options.socket_id));
@@ -189,6 +204,102 @@ std::unique_ptr<AdjacencyTable> AdjacencyTable::create(const Options& options, s
     return t;
 }
 
+// ---- direct index (adjacency.hpp) ----
+
+namespace {
+constexpr uint32_t kPageWords = 1u << AdjacencyTable::kDirectPageBits;
+uint32_t direct_pages(uint32_t size) { return std::max<uint32_t>(1, size / kPageWords); }
+} // namespace
+
+uint64_t AdjacencyTable::Direct::word_of(const Mac& mac, uint16_t port_id) noexcept {
+    uint64_t word = uint64_t(port_id) << 48;
+    std::memcpy(&word, mac.bytes.data(), 6); // the low 48 bits on little-endian, as the worker copies them
+    return word;
+}
+
+void* AdjacencyTable::direct_alloc(size_t bytes) {
+    if (direct_alloc_hook_) return direct_alloc_hook_(bytes);
+    return rte_zmalloc_socket("adj_direct", bytes, RTE_CACHE_LINE_SIZE, socket_id_);
+}
+
+AdjacencyTable::Direct::Page* AdjacencyTable::direct_new_page(uint16_t ifindex, uint32_t page_index,
+                                                              uint32_t size) {
+    bool& failed = direct_failed_[ifindex][page_index];
+    if (failed) return nullptr; // never retried: see adjacency.hpp "Failure"
+    const uint32_t words = std::min(size, kPageWords);
+    auto* page = static_cast<Direct::Page*>(direct_alloc(sizeof(Direct::Page) * words));
+    if (page == nullptr) {
+        failed = true;
+        ++counters_.direct_nomem;
+        return nullptr;
+    }
+    for (uint32_t i = 0; i < words; ++i) new (&page[i]) Direct::Page(0);
+    return page;
+}
+
+void AdjacencyTable::direct_store(uint16_t ifindex, uint32_t size, uint32_t off, uint64_t word) {
+    std::atomic<Direct::Page*>& slot = direct_[ifindex].pages[off / kPageWords];
+    Direct::Page* page = slot.load(std::memory_order_relaxed);
+    if (page == nullptr) {
+        if (word == 0) return; // an absent page already sends readers to the hash
+        page = direct_new_page(ifindex, off / kPageWords, size);
+        if (page == nullptr) return;
+        page[off % kPageWords].store(word, std::memory_order_relaxed);
+        slot.store(page, std::memory_order_release); // the word is in before anyone sees the page
+        return;
+    }
+    page[off % kPageWords].store(word, std::memory_order_release);
+}
+
+void AdjacencyTable::direct_update(AdjKey key, uint64_t word) {
+    if (key.ifindex >= kDirectMax) return;
+    const Direct& d = direct_[key.ifindex];
+    const uint32_t size = d.size.load(std::memory_order_relaxed); // we are its only writer
+    const uint32_t off = key.ip - d.base;
+    if (off < size) direct_store(key.ifindex, size, off, word);
+}
+
+bool AdjacencyTable::add_direct(uint16_t ifindex, uint32_t subnet, uint8_t prefix_len) {
+    if (ifindex >= kDirectMax || prefix_len < kDirectMinPrefix || prefix_len > kDirectMaxPrefix ||
+        direct_[ifindex].pages != nullptr)
+        return false;
+    const uint32_t size = 1u << (32 - prefix_len);
+    const uint32_t npages = direct_pages(size);
+    using PagePtr = std::atomic<Direct::Page*>;
+    auto* pages = static_cast<PagePtr*>(direct_alloc(sizeof(PagePtr) * npages));
+    std::unique_ptr<bool[]> failed(new (std::nothrow) bool[npages]());
+    if (pages == nullptr || !failed) {
+        rte_free(pages);
+        ++counters_.direct_nomem;
+        return false;
+    }
+    for (uint32_t i = 0; i < npages; ++i) new (&pages[i]) PagePtr(nullptr);
+    direct_failed_[ifindex] = std::move(failed);
+    Direct& d = direct_[ifindex];
+    // A /16 or longer is a single page: take it now, so that its neighbours
+    // never allocate (nor fail to) later.
+    if (npages == 1) {
+        Direct::Page* page = direct_new_page(ifindex, 0, size);
+        if (page == nullptr) {
+            direct_failed_[ifindex].reset();
+            rte_free(pages);
+            return false;
+        }
+        pages[0].store(page, std::memory_order_relaxed); // published by `size` below
+    }
+    d.base = subnet & ~(size - 1);
+    d.pages = pages;
+    // Entries installed before the range existed (none when the dataplane
+    // registers subnets at start); readers see none of this before `size`.
+    for_each([&](const AdjInfo& info) {
+        const AdjEntry& e = info.entry;
+        if (e.ifindex == ifindex && e.ip - d.base < size)
+            direct_store(ifindex, size, e.ip - d.base, Direct::word_of(e.mac, e.port_id));
+    });
+    d.size.store(size, std::memory_order_release); // last: a reader that sees it sees the rest
+    return true;
+}
+
 AdjacencyTable::~AdjacencyTable() {
     if (dq_ != nullptr && rte_rcu_qsbr_dq_delete(dq_) != 0) {
         // Readers still online hold a grace period open: freeing the memory
@@ -199,6 +310,12 @@ AdjacencyTable::~AdjacencyTable() {
     }
     rte_hash_free(hash_);
     rte_free(entries_);
+    for (const Direct& d : direct_) {
+        if (d.pages == nullptr) continue;
+        const uint32_t npages = direct_pages(d.size.load(std::memory_order_relaxed));
+        for (uint32_t i = 0; i < npages; ++i) rte_free(d.pages[i].load(std::memory_order_relaxed));
+        rte_free(d.pages);
+    }
 }
 
 bool AdjacencyTable::take_slot(uint32_t& slot) {
@@ -281,6 +398,7 @@ AdjacencyTable::Result AdjacencyTable::upsert(AdjKey key, const Mac& mac, uint16
         return Result::busy;
     }
     digest_ += entry_digest(key.ifindex, key.ip, mac);
+    direct_update(key, Direct::word_of(mac, port_id));
     if (exists) {
         digest_ -= entry_digest(key.ifindex, key.ip, entries_[old].mac);
         defer(old, kNoPosition);
@@ -301,6 +419,7 @@ bool AdjacencyTable::remove(AdjKey key) {
     if (position < 0) return false;
     const uint32_t slot = slot_of(data);
     digest_ -= entry_digest(key.ifindex, key.ip, entries_[slot].mac);
+    direct_update(key, 0);
     --size_;
     ++counters_.removed;
     defer(slot, position);
@@ -333,10 +452,15 @@ uint64_t AdjacencyTable::lookup_bulk(const AdjKey* keys, unsigned n, const AdjEn
     n = std::min(n, kBulkMax);
     if (n == 0) return 0;
     const void* ptrs[kBulkMax];
+    hash_sig_t sigs[kBulkMax];
     void* data[kBulkMax];
-    for (unsigned i = 0; i < n; ++i) ptrs[i] = &keys[i];
+    // Hashed here, inline: saves rte_hash an indirect call per key.
+    for (unsigned i = 0; i < n; ++i) {
+        ptrs[i] = &keys[i];
+        sigs[i] = hash_key(&keys[i], sizeof(AdjKey), 0);
+    }
     uint64_t hits = 0;
-    if (rte_hash_lookup_bulk_data(hash_, ptrs, n, &hits, data) < 0) hits = 0;
+    if (rte_hash_lookup_with_hash_bulk_data(hash_, ptrs, sigs, n, &hits, data) < 0) hits = 0;
     for (unsigned i = 0; i < n; ++i) {
         if (hits & (uint64_t{1} << i)) {
             out[i] = &entries_[slot_of(data[i])];

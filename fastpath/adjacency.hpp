@@ -12,6 +12,9 @@
 //    only reused after every reader registered with the RCU variable has
 //    reported a quiescent state (rte_rcu_qsbr defer queue). A reader never
 //    sees a torn or recycled entry.
+//  - Neighbours on a connected subnet are also mirrored in a "direct index"
+//    (one atomic word per address, see add_direct()), which the workers
+//    read first; the hash stays the table of record.
 //
 // Thread-safety, per function: see the section comments below. "Control"
 // means one thread at a time (the control lcore); "reader" means any thread
@@ -22,7 +25,10 @@
 #include "config/net.hpp"
 
 #include <array>
+#include <atomic>
+#include <bit>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,7 +89,8 @@ struct AdjInfo {
     X(full, "adds refused: table at capacity")                                                               \
     X(invalid, "upserts refused: bad IP, MAC or key")                                                        \
     X(busy, "upserts refused: every spare slot still held by readers")                                       \
-    X(reclaimed, "slots freed after an RCU grace period")
+    X(reclaimed, "slots freed after an RCU grace period")                                                    \
+    X(direct_nomem, "direct-index allocations failed (those addresses use the hash)")
 
 class AdjacencyTable {
   public:
@@ -92,6 +99,10 @@ class AdjacencyTable {
         uint32_t capacity = 0;        // maximum number of keys, 1..(1 << 26)
         rte_rcu_qsbr* qsbr = nullptr; // the readers' RCU variable; required, must outlive the table
         int socket_id = -1;           // NUMA socket of the table memory; -1 = SOCKET_ID_ANY
+        // Tests: allocates the direct index's memory (must return zeroed
+        // memory that rte_free() accepts, or nullptr to inject a failure).
+        // Empty: rte_zmalloc_socket on `socket_id`.
+        std::function<void*(size_t bytes)> direct_alloc = nullptr;
     };
 
     enum class Result : uint8_t {
@@ -174,6 +185,75 @@ class AdjacencyTable {
 
     static constexpr unsigned kBulkMax = 64;
 
+    // ---- direct index: the neighbours of a connected subnet by offset ----
+    //
+    // A read-side shadow of the hash for keys (ifindex, ip) with ip inside
+    // the subnet registered for ifindex with add_direct(): one 64-bit word
+    // per address, MAC in the low 48 bits (wire order, as memcpy'd on a
+    // little-endian CPU) and the DPDK port in the top 16, 0 for "no entry"
+    // (a valid entry never has a zero MAC). A worker resolves a neighbour
+    // with one load instead of a hash lookup plus an entry read.
+    //
+    // Consistency: upsert()/remove() store the word atomically right after
+    // changing the hash, so a reader sees the old or the new word, never a
+    // mix, and no grace period is needed (the word is the whole answer).
+    //
+    // Memory: addresses are grouped in pages of 64Ki words (512 KiB). A
+    // subnet of /16 or longer is one page, allocated by add_direct() (a /24
+    // is 2 KiB), so the common case never allocates later. Wider subnets
+    // (/8../15) get their pages lazily, on the first entry in the page's
+    // range; pages live as long as the table.
+    //
+    // Failure: a page that could not be allocated stays absent for good
+    // (never retried: entries that went into the hash meanwhile would be
+    // missing from a page allocated later) and is counted in
+    // `direct_nomem`. An absent page means "ask the hash" (kAskHash below),
+    // so correctness never depends on memory: only that page's addresses
+    // lose the fast lookup. A reader never sees a page before the word that
+    // caused its allocation is in it (page published with release).
+    static_assert(std::endian::native == std::endian::little, "direct words hold the MAC in the low bytes");
+    static constexpr unsigned kDirectPageBits = 16;
+    static constexpr unsigned kDirectMax = 16; // ifindexes 0..15
+    static constexpr uint8_t kDirectMinPrefix = 8;
+    static constexpr uint8_t kDirectMaxPrefix = 30;
+    struct Direct {
+        using Page = std::atomic<uint64_t>;
+        // Never a valid word: its MAC would be ff:ff:ff:ff:ff:ff (broadcast).
+        static constexpr uint64_t kAskHash = ~uint64_t{0};
+
+        uint32_t base = 0;                   // subnet address, host order; set before `size` is published
+        std::atomic<uint32_t> size{0};       // addresses; 0 = no range
+        std::atomic<Page*>* pages = nullptr; // one per 64Ki addresses (at least one)
+
+        // Readers: the word of `ip` (0 = no entry), or kAskHash when ip is
+        // outside the range or its page is absent: then the hash decides.
+        uint64_t lookup(uint32_t ip) const noexcept {
+            const uint32_t n = size.load(std::memory_order_acquire);
+            const uint32_t off = ip - base;
+            if (off >= n) return kAskHash;
+            const Page* page = pages[off >> kDirectPageBits].load(std::memory_order_acquire);
+            if (page == nullptr) return kAskHash;
+            return page[off & ((1u << kDirectPageBits) - 1)].load(std::memory_order_relaxed);
+        }
+        static uint16_t port_of(uint64_t word) noexcept { return uint16_t(word >> 48); }
+        // The word for an entry (never 0 nor kAskHash for a valid MAC).
+        static uint64_t word_of(const Mac& mac, uint16_t port_id) noexcept;
+    };
+    // Control. Registers the connected subnet of `ifindex` (any address in
+    // it; host bits are ignored) and copies the entries already in the hash.
+    // One range per ifindex, /8 to /30 (a /31 or /32 has no neighbours worth
+    // indexing, wider than /8 would need too many pages). False when out of
+    // range, already registered, or without memory (then counted in
+    // `direct_nomem`): the ifindex simply stays with the hash. Safe while
+    // readers run (`size` is published last), though the dataplane calls it
+    // at interface set-up.
+    bool add_direct(uint16_t ifindex, uint32_t subnet, uint8_t prefix_len);
+    // Readers (and control): the range of `ifindex`; size 0 when it has none.
+    const Direct& direct(uint16_t ifindex) const noexcept {
+        static constexpr Direct none{};
+        return ifindex < kDirectMax ? direct_[ifindex] : none;
+    }
+
   private:
     struct Meta {
         uint64_t created_ns;
@@ -201,6 +281,15 @@ class AdjacencyTable {
     uint32_t pending_ = 0;
     uint64_t digest_ = 0;
     Counters counters_;
+    void* direct_alloc(size_t bytes);
+    Direct::Page* direct_new_page(uint16_t ifindex, uint32_t page_index, uint32_t size);
+    void direct_store(uint16_t ifindex, uint32_t size, uint32_t off, uint64_t word);
+    void direct_update(AdjKey key, uint64_t word);
+    std::array<Direct, kDirectMax> direct_{};
+    // Control only: per ifindex, one flag per page whose allocation failed.
+    std::array<std::unique_ptr<bool[]>, kDirectMax> direct_failed_{};
+    std::function<void*(size_t)> direct_alloc_hook_;
+    int socket_id_ = -1;
 };
 
 const char* to_string(AdjacencyTable::Result result) noexcept;

@@ -10,6 +10,8 @@
 
 namespace wg::fastpath {
 
+static_assert(kMaxInterfaces <= AdjacencyTable::kDirectMax, "every interface can have a direct index");
+
 uint64_t IfaceWord::pack(const Mac& src, bool forward, bool virtual_mac) {
     uint64_t w = 0;
     for (unsigned i = 0; i < 6; ++i) w |= uint64_t(src.bytes[i]) << (8 * i);
@@ -116,6 +118,10 @@ bool Dataplane::add_interface(uint16_t ifindex, const IfaceStatic& itf, std::str
             nh.ifindex = ifindex;
             nh.port_id = itf.port_id;
             if (!fib_->add(itf.address, itf.prefix_len, nh, error)) return false;
+            // Its neighbours then resolve by one load (adjacency.hpp "direct
+            // index"). When refused (wider than /8, a /31 or /32, no memory:
+            // counted) the hash serves them, which is only slower.
+            adjacency_->add_direct(ifindex, itf.address, itf.prefix_len);
         }
     }
     return true;

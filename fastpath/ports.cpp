@@ -84,7 +84,8 @@ bool Ports::open(const std::vector<PortSpec>& specs, const PortsOptions& options
 
     const unsigned per_port = options.queues * (options.rx_descriptors + options.tx_descriptors);
     const unsigned caches = (rte_lcore_count() + 1) * kMempoolCache;
-    const unsigned n = std::max<unsigned>(8191, unsigned(ports_.size()) * per_port + caches + options.extra_mbufs);
+    const unsigned wanted = unsigned(ports_.size()) * per_port + caches + options.extra_mbufs;
+    const unsigned n = std::max<unsigned>({8191, options.min_mbufs, wanted});
     pool_ = rte_pktmbuf_pool_create("wg_mbufs", n, kMempoolCache, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                     int(rte_socket_id()));
     if (pool_ == nullptr) {

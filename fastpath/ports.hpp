@@ -52,6 +52,7 @@ struct PortsOptions {
     uint16_t rx_descriptors = 1024;
     uint16_t tx_descriptors = 1024;
     unsigned extra_mbufs = 4096;  // punt/inject rings, control-built frames, per-lcore caches
+    unsigned min_mbufs = 0;       // pool floor (dataplane.mbufs): net_pcap infinite_rx holds a whole pcap
 };
 
 // Ports of a config, in config order (DPDK interfaces only).

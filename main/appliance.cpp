@@ -36,6 +36,7 @@ bool Appliance::bring_up(std::string& error) {
     const auto& dpc = config_.dataplane;
     fastpath::PortsOptions po;
     po.queues = dpc.workers;
+    po.min_mbufs = dpc.mbufs;
     if (!ports_.open(fastpath::port_specs(config_), po, error)) return false;
 
     fastpath::DataplaneOptions o;

@@ -128,6 +128,13 @@ void Appliance::register_commands() {
             c.add("adjacency_capacity", "Adjacency capacity", uint64_t(dp_->adjacency().capacity()));
             c.add("adjacency_full", "Adjacency full", ac.full);
             c.add("routes", "Routes", uint64_t(dp_->fib().routes()));
+            // Every adjacency-table counter, from its one list (full, busy,
+            // direct_nomem, ...).
+            Section& a = report.section("adjacency", "Adjacency table");
+            a.set_label_width(24);
+            std::vector<uint64_t> values;
+            for (const auto& info : fastpath::kAdjCounterInfo) values.push_back(ac.*info.field);
+            a.add_counters(fastpath::kAdjCounterInfo, values);
             return report;
         });
 }

@@ -59,8 +59,8 @@ testpmd=$(command -v dpdk-testpmd || true)
 for f in "$warmgate" "$ctl" "$pcapgen" "$wgconfig"; do
   [ -x "$f" ] || die "$f missing: run scripts/setup.sh (or set WARMGATE_BUILD)"
 done
-[ -n "$testpmd" ] || die "dpdk-testpmd missing (Debian package dpdk)"
-[ -f "$telemetry" ] && [ -x "$python" ] || die "$telemetry missing (Debian package dpdk)"
+[ -n "$testpmd" ] || die "dpdk-testpmd missing (Debian package dpdk-dev)"
+[ -f "$telemetry" ] && [ -x "$python" ] || die "$telemetry missing (Debian package dpdk-dev)"
 [ -d "$examples/l3fwd" ] || die "$examples/l3fwd missing (Debian package dpdk-doc)"
 command -v make >/dev/null && command -v cc >/dev/null && pkg-config --exists libdpdk ||
   die "make, cc and libdpdk-dev are needed to build l3fwd"

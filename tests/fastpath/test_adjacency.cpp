@@ -258,7 +258,7 @@ TEST(AdjacencyCounters, InfoListsEveryCounterOnce) {
     uint64_t n = 0;
     for (const auto& info : kAdjCounterInfo) c.*info.field = ++n;
     EXPECT_EQ(c.added, 1u);
-    EXPECT_EQ(c.reclaimed, kAdjCounterInfo.size());
+    EXPECT_EQ(c.direct_nomem, kAdjCounterInfo.size());
     EXPECT_EQ(kAdjCounterInfo[6].key, "busy");
     EXPECT_FALSE(kAdjCounterInfo[6].help.empty());
 }

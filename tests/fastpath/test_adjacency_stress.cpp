@@ -1,7 +1,7 @@
 // AdjacencyTable under concurrency: the writer churns on this lcore while a
-// reader on another does bulk lookups and checks every hit; at the end the
-// table must equal the writer's model. A correctness test (bounded at 3 s),
-// not a timing one.
+// reader on another does bulk hash lookups and direct-index loads and checks
+// every hit; at the end the table (and its direct index) must equal the
+// writer's model. A correctness test (bounded at 3 s), not a timing one.
 #include "tests/fastpath/adjacency_test_util.hpp"
 
 #include <rte_launch.h>
@@ -46,8 +46,28 @@ bool entry_ok(const AdjKey& k, const AdjEntry& e) {
 
 constexpr uint32_t kStressKeys = 4096; // ips per interface
 constexpr uint16_t kStressIfaces = 2;
+// Interface 0: consecutive addresses from 10.6.0.1, the first half inside
+// its direct range (a /21: one page, taken at registration), the rest
+// outside (hash only). Interface 1: spread over the 16 lazily allocated
+// pages of a /12, so pages appear while the reader runs.
+constexpr uint32_t kBase0 = ip4(10, 6, 0, 0), kBase1 = ip4(10, 16, 0, 0);
+constexpr uint8_t kLen0 = 21, kLen1 = 12;
 AdjKey stress_key(uint32_t n) {
-    return {ip4(10, 6, 0, 0) + 1 + n / kStressIfaces, uint16_t(n % kStressIfaces)};
+    const uint32_t j = n / kStressIfaces;
+    if (n % kStressIfaces == 0) return {kBase0 + 1 + j, 0};
+    return {kBase1 + j * 256 + 1 + (j & 0x7f), 1};
+}
+bool in_direct_range(const AdjKey& k) {
+    return k.ifindex == 1 || k.ip - kBase0 < (1u << (32 - kLen0));
+}
+// A direct word: the MAC passes entry_ok's checks for this key, port too.
+bool word_ok(const AdjKey& k, uint64_t word) {
+    AdjEntry e{};
+    std::memcpy(e.mac.bytes.data(), &word, 6);
+    e.port_id = AdjacencyTable::Direct::port_of(word);
+    e.ifindex = k.ifindex;
+    e.ip = k.ip;
+    return entry_ok(k, e);
 }
 
 struct ReaderArgs {
@@ -56,6 +76,9 @@ struct ReaderArgs {
     std::atomic<bool> stop{false};
     std::atomic<bool> started{false};
     uint64_t loops = 0, lookups = 0, hits = 0, bad = 0, changed = 0;
+    // Direct index: words checked per interface, bad words, kAskHash where
+    // the range (and its pre-allocated page) should have answered.
+    uint64_t direct_hits[kStressIfaces] = {}, direct_bad = 0, direct_misrouted = 0;
 };
 
 int reader_main(void* arg) {
@@ -69,6 +92,19 @@ int reader_main(void* arg) {
     AdjEntry copy[32];
     while (!a->stop.load(std::memory_order_relaxed)) {
         for (auto& k : keys) k = stress_key(rng() % (kStressKeys * kStressIfaces));
+        // The worker's order: the direct word first, the hash for the rest.
+        for (const AdjKey& k : keys) {
+            const uint64_t w = a->table->direct(k.ifindex).lookup(k.ip);
+            if (w == AdjacencyTable::Direct::kAskHash) {
+                // Outside the range, or (interface 1) a page not there yet.
+                a->direct_misrouted += in_direct_range(k) && k.ifindex == 0;
+            } else if (!in_direct_range(k)) {
+                ++a->direct_misrouted;
+            } else if (w != 0) {
+                a->direct_bad += !word_ok(k, w);
+                ++a->direct_hits[k.ifindex];
+            }
+        }
         const uint64_t hits = a->table->lookup_bulk(keys, 32, out);
         for (unsigned i = 0; i < 32; ++i) {
             if (!(hits >> i & 1)) continue;
@@ -101,6 +137,7 @@ TEST_F(AdjacencyTest, StressWriterAgainstBulkReader) {
     };
     std::unordered_map<AdjKey, Value, KeyHash> model;
     uint32_t gen = 0;
+    ASSERT_TRUE(t.add_direct(1, kBase1, kLen1));
     // Start full (the even keys), so that `full` answers come early too.
     for (uint32_t n = 0; n < 2 * kStressKeys; n += 2) {
         const AdjKey k = stress_key(n);
@@ -108,6 +145,7 @@ TEST_F(AdjacencyTest, StressWriterAgainstBulkReader) {
         ASSERT_EQ(t.upsert(k, v.mac, uint16_t(k.ifindex + 100), v.origin, 0), Result::added);
         model[k] = v;
     }
+    ASSERT_TRUE(t.add_direct(0, kBase0, kLen0)); // after the fill: copies it
 
     ReaderArgs args;
     args.table = &t;
@@ -169,11 +207,15 @@ TEST_F(AdjacencyTest, StressWriterAgainstBulkReader) {
     EXPECT_EQ(args.changed, 0u) << "entries changed under the reader before it quiesced";
     EXPECT_GT(args.loops, 100u);
     EXPECT_GT(args.hits, 0u);
+    EXPECT_EQ(args.direct_bad, 0u) << "inconsistent direct words seen by the reader";
+    EXPECT_EQ(args.direct_misrouted, 0u) << "direct index answered outside its range, or not inside";
+    EXPECT_GT(args.direct_hits[0], 0u);
+    EXPECT_GT(args.direct_hits[1], 0u);
     EXPECT_GT(full, 0u);
     EXPECT_GT(t.counters().reclaimed, 0u);
     std::printf("[ stress   ] writer %" PRIu64 " ops (%" PRIu64 " busy, %" PRIu64 " full), reader %" PRIu64
-                " lookups, %" PRIu64 " hits\n",
-                ops, busy, full, args.lookups, args.hits);
+                " lookups, %" PRIu64 " hits, %" PRIu64 " + %" PRIu64 " direct words\n",
+                ops, busy, full, args.lookups, args.hits, args.direct_hits[0], args.direct_hits[1]);
 
     // The table is exactly the model.
     ASSERT_EQ(t.size(), model.size());
@@ -190,6 +232,23 @@ TEST_F(AdjacencyTest, StressWriterAgainstBulkReader) {
     EXPECT_EQ(visited, model.size());
     for (const auto& [k, v] : model) sum += AdjacencyTable::entry_digest(k.ifindex, k.ip, v.mac);
     EXPECT_EQ(t.digest(), sum);
+    // The direct index is exactly the model too, page by page.
+    EXPECT_EQ(t.counters().direct_nomem, 0u);
+    uint64_t direct_entries = 0;
+    for (uint32_t n = 0; n < kStressKeys * kStressIfaces; ++n) {
+        const AdjKey k = stress_key(n);
+        const uint64_t w = t.direct(k.ifindex).lookup(k.ip);
+        auto it = model.find(k);
+        if (!in_direct_range(k)) {
+            EXPECT_EQ(w, AdjacencyTable::Direct::kAskHash) << k.ip;
+        } else if (it != model.end()) {
+            EXPECT_EQ(w, AdjacencyTable::Direct::word_of(it->second.mac, uint16_t(k.ifindex + 100))) << k.ip;
+            ++direct_entries;
+        } else {
+            EXPECT_TRUE(w == 0 || (k.ifindex == 1 && w == AdjacencyTable::Direct::kAskHash)) << k.ip;
+        }
+    }
+    EXPECT_GT(direct_entries, 0u);
     const auto c = t.counters();
     EXPECT_EQ(c.added - c.removed, model.size());
     // With the reader gone, every deferred slot comes back.
