@@ -46,8 +46,11 @@ device_config() { # device_config a|b
   # Lab overrides of the seed's example: control sockets in the lab dir and
   # a short recover delay (the seed's 20 s, shortened for a 2-minute demo).
   # The certificates are the lab's own (certs/ next to the config).
+  # The example's static ARP entry (10.1.1.50 at 02:00:00:00:00:50) would
+  # point a lab host at a MAC nobody owns: the lab learns every host.
   sed -e "s#/run/warmgate/Device\(.\)\.sock#$lab/Device\1.sock#" \
       -e "s#recover_delay: 20 #recover_delay: $recover #" \
+      -e '/^arp_static:/,+1d' \
       "$root/config/examples/device-$1.yaml" > "$lab/device-$1.yaml"
   # LAB_NOTIFY_MASTER: a notify hook on the user-side group (the demo marks
   # the moment a device becomes Master with it, on the traffic tools' clock).

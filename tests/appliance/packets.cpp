@@ -1,5 +1,6 @@
 #include "tests/appliance/packets.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -132,6 +133,168 @@ uint16_t ip_checksum_compute(const Bytes& f) {
     Bytes h(f.begin() + kEthLen, f.begin() + long(kEthLen + hl));
     h[10] = h[11] = 0;
     return uint16_t(~ones_sum(h.data(), h.size()));
+}
+
+// ---- Control-plane frames ------------------------------------------------------
+
+namespace {
+
+constexpr uint8_t kProtoIcmp = 1;
+constexpr uint8_t kProtoVrrp = 112;
+
+// Ethernet header + a 20-byte IPv4 header (no options, DF clear), header
+// checksum filled; `payload_len` bytes follow, zeroed, for the caller.
+Bytes ipv4_frame(const MacBytes& dst_mac, const MacBytes& src_mac, uint32_t src, uint32_t dst, uint8_t ttl,
+                 uint8_t proto, size_t payload_len) {
+    Bytes f(std::max<size_t>(kEthLen + 20 + payload_len, 60), 0);
+    std::memcpy(&f[0], dst_mac.data(), 6);
+    std::memcpy(&f[6], src_mac.data(), 6);
+    put16(&f[12], 0x0800);
+    uint8_t* ip = &f[kEthLen];
+    ip[0] = 0x45;
+    put16(ip + 2, uint16_t(20 + payload_len));
+    ip[8] = ttl;
+    ip[9] = proto;
+    put32(ip + 12, src);
+    put32(ip + 16, dst);
+    put16(ip + 10, uint16_t(~ones_sum(ip, 20)));
+    return f;
+}
+
+// The IPv4 payload of `f` if it is a well-formed IPv4 packet of `proto`
+// (bounded by the total length, so Ethernet padding is left out).
+bool ipv4_payload(const Bytes& f, uint8_t proto, size_t& off, size_t& len) {
+    if (ethertype(f) != 0x0800 || f.size() < kEthLen + 20) return false;
+    const uint8_t* ip = &f[kEthLen];
+    const unsigned hl = (ip[0] & 0xfu) * 4;
+    const unsigned total = get16(ip + 2);
+    if ((ip[0] >> 4) != 4 || hl < 20 || total < hl || f.size() < kEthLen + total || ip[9] != proto)
+        return false;
+    off = kEthLen + hl;
+    len = total - hl;
+    return true;
+}
+
+MacBytes mac_at(const Bytes& f, size_t off) {
+    MacBytes m;
+    std::memcpy(m.data(), &f[off], 6);
+    return m;
+}
+
+// RFC 5798 §5.2.8: the sum over {src, dst, zero, protocol, VRRP length}.
+uint16_t vrrp3_checksum_sum(uint32_t src, uint32_t dst, const uint8_t* vrrp, size_t len) {
+    Bytes buf(12 + len);
+    put32(&buf[0], src);
+    put32(&buf[4], dst);
+    buf[9] = kProtoVrrp;
+    put16(&buf[10], uint16_t(len));
+    std::memcpy(&buf[12], vrrp, len);
+    return ones_sum(buf.data(), buf.size());
+}
+
+} // namespace
+
+MacBytes vrrp_virtual_mac(uint8_t vrid) {
+    return {0x00, 0x00, 0x5e, 0x00, 0x01, vrid};
+}
+
+Bytes build_arp(const Arp& a) {
+    Bytes f(60, 0);
+    std::memcpy(&f[0], a.eth_dst.data(), 6);
+    std::memcpy(&f[6], a.eth_src.data(), 6);
+    put16(&f[12], 0x0806);
+    uint8_t* p = &f[kEthLen];
+    put16(p, 1), put16(p + 2, 0x0800);
+    p[4] = 6, p[5] = 4;
+    put16(p + 6, a.op);
+    std::memcpy(p + 8, a.sender_mac.data(), 6);
+    put32(p + 14, a.sender_ip);
+    std::memcpy(p + 18, a.target_mac.data(), 6);
+    put32(p + 24, a.target_ip);
+    return f;
+}
+
+std::optional<Arp> parse_arp(const Bytes& f) {
+    if (ethertype(f) != 0x0806 || f.size() < kEthLen + 28) return std::nullopt;
+    const uint8_t* p = &f[kEthLen];
+    if (get16(p) != 1 || get16(p + 2) != 0x0800 || p[4] != 6 || p[5] != 4) return std::nullopt;
+    Arp a;
+    a.eth_dst = mac_at(f, 0);
+    a.eth_src = mac_at(f, 6);
+    a.op = get16(p + 6);
+    a.sender_mac = mac_at(f, kEthLen + 8);
+    a.sender_ip = get32(p + 14);
+    a.target_mac = mac_at(f, kEthLen + 18);
+    a.target_ip = get32(p + 24);
+    return a;
+}
+
+Bytes build_icmp_echo(const IcmpEcho& e) {
+    const size_t len = 8 + e.data.size();
+    Bytes f = ipv4_frame(e.dst_mac, e.src_mac, e.src, e.dst, e.ttl, kProtoIcmp, len);
+    uint8_t* icmp = &f[kEthLen + 20];
+    icmp[0] = e.type;
+    put16(icmp + 4, e.id);
+    put16(icmp + 6, e.seq);
+    std::memcpy(icmp + 8, e.data.data(), e.data.size());
+    put16(icmp + 2, uint16_t(~ones_sum(icmp, len)));
+    return f;
+}
+
+std::optional<IcmpEcho> parse_icmp_echo(const Bytes& f) {
+    size_t off = 0, len = 0;
+    if (!ipv4_payload(f, kProtoIcmp, off, len) || len < 8) return std::nullopt;
+    const uint8_t* icmp = &f[off];
+    if ((icmp[0] != 0 && icmp[0] != 8) || icmp[1] != 0) return std::nullopt;
+    IcmpEcho e;
+    e.dst_mac = mac_at(f, 0);
+    e.src_mac = mac_at(f, 6);
+    e.src = get32(&f[kEthLen + 12]);
+    e.dst = ip_dst(f);
+    e.ttl = ip_ttl(f);
+    e.type = icmp[0];
+    e.id = get16(icmp + 4);
+    e.seq = get16(icmp + 6);
+    e.data.assign(icmp + 8, icmp + len);
+    e.checksums_ok = ip_checksum_ok(f) && ones_sum(icmp, len) == 0xffff;
+    return e;
+}
+
+Bytes build_vrrp3(const VrrpAdvert& a) {
+    const size_t len = 8 + 4 * a.addresses.size();
+    Bytes f = ipv4_frame(a.dst_mac, a.src_mac, a.src, a.dst, a.ttl, kProtoVrrp, len);
+    uint8_t* v = &f[kEthLen + 20];
+    v[0] = uint8_t(a.version << 4 | a.type);
+    v[1] = a.vrid;
+    v[2] = a.priority;
+    v[3] = uint8_t(a.addresses.size());
+    put16(v + 4, uint16_t(a.interval_cs & 0x0fff)); // 4 reserved bits, zero
+    for (size_t i = 0; i < a.addresses.size(); ++i)
+        put32(v + 8 + 4 * i, a.addresses[i]);
+    put16(v + 6, uint16_t(~vrrp3_checksum_sum(a.src, a.dst, v, len)));
+    return f;
+}
+
+std::optional<VrrpAdvert> parse_vrrp(const Bytes& f) {
+    size_t off = 0, len = 0;
+    if (!ipv4_payload(f, kProtoVrrp, off, len) || len < 8) return std::nullopt;
+    const uint8_t* v = &f[off];
+    if (len < 8 + 4 * size_t(v[3])) return std::nullopt;
+    VrrpAdvert a;
+    a.dst_mac = mac_at(f, 0);
+    a.src_mac = mac_at(f, 6);
+    a.src = get32(&f[kEthLen + 12]);
+    a.dst = ip_dst(f);
+    a.ttl = ip_ttl(f);
+    a.version = v[0] >> 4;
+    a.type = v[0] & 0xf;
+    a.vrid = v[1];
+    a.priority = v[2];
+    a.interval_cs = get16(v + 4) & 0x0fff;
+    for (size_t i = 0; i < v[3]; ++i)
+        a.addresses.push_back(get32(v + 8 + 4 * i));
+    a.checksums_ok = ip_checksum_ok(f) && vrrp3_checksum_sum(a.src, a.dst, v, len) == 0xffff;
+    return a;
 }
 
 void write_pcap(const std::string& path, const std::vector<Bytes>& frames) {
