@@ -19,8 +19,8 @@ export WARMGATE_BUILD=$build
 lab=${LAB_DIR:-$root/lab-run}
 export LAB_DIR=$lab
 results=$root/results
-hosts=200
-pps=2000
+hosts=150
+pps=1500
 while [ $# -gt 0 ]; do
   case $1 in
     --hosts) hosts=$2; shift 2 ;;
@@ -74,7 +74,7 @@ echo "Device A: Master, Device B: Backup"
 gen() { # gen PREFIX SECONDS RATE OUT: paced probes from the network side to every host
   ip netns exec wg-core "$trafgen" --no-huge -m 256 --no-pci -l 0 --file-prefix "$1" \
     --log-level='*:warning' --vdev net_af_packet0,iface=gen0 -- \
-    tx --dst-mac 00:00:5e:00:01:02 --hosts "$hosts" --first 10.1.1.10 --pps "$3" --seconds "$2" --out "$4"
+    tx --dst-mac 00:00:5e:00:01:02 --hosts "$hosts" --first 10.1.1.101 --pps "$3" --seconds "$2" --out "$4"
 }
 
 step "Device A learns the hosts (one round of traffic: ARP resolution on arp_miss)"
@@ -85,7 +85,7 @@ ctl A display arp | tail -n 7
 step "downlink traffic: $pps pps over $hosts hosts, through the Master"
 ip netns exec wg-hosts "$trafgen" --no-huge -m 256 --no-pci -l 1 --file-prefix wg-demo-rx \
   --log-level='*:warning' --vdev net_af_packet0,iface=h0 -- \
-  rx --out "$lab/rx.json" --events "$events" --tx "$lab/tx.json" --hosts "$hosts" --bucket-ms 100 \
+  rx --seconds 0 --out "$lab/rx.json" --events "$events" --tx "$lab/tx.json" --hosts "$hosts" --bucket-ms 100 \
   > "$lab/rx.log" 2>&1 &
 rx_pid=$!
 for _ in $(seq 100); do grep -q running "$lab/rx.log" 2>/dev/null && break; sleep 0.1; done

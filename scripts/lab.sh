@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The seed's network (shared/seed figure 1) in network namespaces:
 #
-#   wg-hosts (h0: 10.1.1.10..)           wg-core (br-core: 192.0.2.254, the network side)
+#   wg-hosts (h0: 10.1.1.101..)           wg-core (br-core: 192.0.2.254, the network side)
 #        |                                   |                 |
 #   wg-lsw (br-lsw, the LSW)            csw-a            csw-b
 #     |            |                     |                 |
@@ -17,7 +17,7 @@
 # network-side router routes the user subnet to that VIP. Only these
 # namespaces are ever addressed.
 #
-#   scripts/lab.sh up [--hosts N]   create namespaces, configs, certificates; start both devices
+#   scripts/lab.sh up [--hosts N]   (1..153, default 150) create namespaces, configs, certificates; start both devices
 #   scripts/lab.sh down             stop the devices, delete the namespaces
 #   scripts/lab.sh status           namespaces, processes, VRRP state of both devices
 #   scripts/lab.sh start a|b        (re)start one device;  stop a|b [--kill]
@@ -100,14 +100,15 @@ stop_device() { # stop_device a|b [--kill]
 }
 
 up() {
-  local hosts=200
+  local hosts=150
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
-  [ "$hosts" -ge 1 ] && [ "$hosts" -le 240 ] || die "--hosts must be 1..240 (the seed's /24)"
+  # Hosts live above the VIP (10.1.1.100) in the seed's /24: .101 to .253.
+  [ "$hosts" -ge 1 ] && [ "$hosts" -le 153 ] || die "--hosts must be 1..153 (10.1.1.101.. in the seed's /24)"
   down >/dev/null 2>&1 || true
   mkdir -p "$lab"
   for ns in "${namespaces[@]}"; do ip netns add "$ns"; nsx "$ns" ip link set lo up; done
@@ -144,7 +145,7 @@ up() {
   # User hosts: one namespace answering ARP for every host address.
   local batch
   batch=$(mktemp)
-  for i in $(seq 0 $((hosts - 1))); do echo "address add 10.1.1.$((10 + i))/24 dev h0"; done > "$batch"
+  for i in $(seq 0 $((hosts - 1))); do echo "address add 10.1.1.$((101 + i))/24 dev h0"; done > "$batch"
   nsx wg-hosts ip -batch "$batch"
   rm -f "$batch"
   nsx wg-hosts ip route add default via 10.1.1.100
