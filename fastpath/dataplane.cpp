@@ -54,7 +54,8 @@ std::unique_ptr<Dataplane> Dataplane::create(const DataplaneOptions& options, st
     static unsigned instance = 0; // rte objects need unique names (tests create several)
     const std::string suffix = std::to_string(instance++);
 
-    dp->fib_ = Fib::create("wg_fib" + suffix, 1u << 16, dp->qsbr_, error);
+    // Connected subnets, routes, and one /32 per ARP entry (host routes).
+    dp->fib_ = Fib::create("wg_fib" + suffix, options.adjacency_capacity + (1u << 12), dp->qsbr_, error);
     if (!dp->fib_) return nullptr;
     AdjacencyTable::Options ao;
     ao.name = "wg_adj" + suffix;

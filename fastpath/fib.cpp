@@ -9,7 +9,9 @@ std::unique_ptr<Fib> Fib::create(const std::string& name, uint32_t max_rules, rt
     std::unique_ptr<Fib> fib(new Fib());
     rte_lpm_config cfg{};
     cfg.max_rules = max_rules;
-    cfg.number_tbl8s = 1u << 12;
+    // One tbl8 group per /24 holding host routes: 16384 groups (16 MiB) cover
+    // hosts spread over as many /24s; beyond, host routes fail and are counted.
+    cfg.number_tbl8s = 1u << 14;
     fib->lpm_ = rte_lpm_create(name.c_str(), SOCKET_ID_ANY, &cfg);
     if (fib->lpm_ == nullptr) {
         error = "cannot create LPM '" + name + "': " + rte_strerror(rte_errno);

@@ -34,7 +34,10 @@ namespace wg {
     X(held, "packets held while their next hop is resolved")                       \
     X(held_released, "held packets forwarded once resolved")                       \
     X(held_dropped, "held packets dropped (resolution failed, or hold full)")      \
-    X(adjacency_changes, "adjacency changes published (learned, synced, static)")
+    X(adjacency_changes, "adjacency changes published (learned, synced, static)")   \
+    X(host_routes_added, "/32 host routes installed for new ARP entries")          \
+    X(host_routes_removed, "/32 host routes removed with their ARP entries")       \
+    X(host_route_failures, "/32 host routes the FIB could not take (counted, skipped)")
 
 class ControlPlane final : public arp::ResolveListener, public arp::ChangeListener {
   public:

@@ -288,6 +288,9 @@ TEST_F(ControlOnTheWire, ArpLearnedFromFramesAndMacChangeCounted) {
     EXPECT_EQ(e["state"], "reachable");
     EXPECT_EQ(e["interface"], "GigabitEthernet0/1/0");
     EXPECT_EQ(arp_counter("learned"), 1u);
+    // /32 host routes follow the entries.
+    EXPECT_GE(control_counter("host_routes_added"), 1u);
+    EXPECT_EQ(control_counter("host_route_failures"), 0u);
 
     // The host's NIC changes: it announces itself (sender = target).
     const uint64_t moves = arp_counter("mac_moves"), gratuitous = arp_rx("note_gratuitous");
