@@ -132,9 +132,7 @@ void Appliance::stop_workers() {
 
 int Appliance::run() {
     std::string error;
-    started_ns_ = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::steady_clock::now().time_since_epoch())
-                               .count());
+    started_ = loop_.now();
     // The control plane (static ARP, VRRP) is in place before the first
     // frame is polled: no packet may see a half-built table.
     bool ok = bring_up(error);

@@ -54,7 +54,7 @@ class Appliance {
     std::unique_ptr<ControlPlane> control_;
     std::vector<unsigned> worker_lcores_;
     std::atomic<bool> stop_workers_{false};
-    uint64_t started_ns_ = 0;
+    control::TimePoint started_{}; // for `display version`'s uptime
 
     struct Churn {
         uint64_t rate, count;

@@ -39,6 +39,8 @@ void Appliance::register_commands() {
         s.add("sysname", "Sysname", config_.sysname);
         s.add("dpdk", "DPDK", rte_version());
         s.add("workers", "Workers", uint64_t(config_.dataplane.workers));
+        s.add("uptime_s", "Uptime (s)",
+              uint64_t(std::chrono::duration_cast<std::chrono::seconds>(loop_.now() - started_).count()));
     });
 
     cli_.register_command(
