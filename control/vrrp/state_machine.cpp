@@ -283,15 +283,22 @@ void Machine::on_backup(const Event& ev) {
     }
 }
 
-void Machine::backup_advert(const AdvertInfo& a) {
+// Adverts a group does not act on, in any state: a follower runs no
+// protocol of its own, and our own adverts may loop back.
+bool Machine::ignored(const AdvertInfo& a) {
     if (p_.follower) {
         note(GroupCounter::advert_ignored);
-        return;
+        return true;
     }
     if (a.source == p_.primary) {
         note(GroupCounter::own_advert_ignored); // our own, looped back
-        return;
+        return true;
     }
+    return false;
+}
+
+void Machine::backup_advert(const AdvertInfo& a) {
+    if (ignored(a)) return;
     if (a.priority == kPriorityRelease) {
         // §6.4.2: "If the Priority in the ADVERTISEMENT is zero, then: Set the
         // Master_Down_Timer to Skew_Time". Any preempt wait is moot.
@@ -398,14 +405,7 @@ void Machine::on_master(const Event& ev) {
 }
 
 void Machine::master_advert(const AdvertInfo& a) {
-    if (p_.follower) {
-        note(GroupCounter::advert_ignored);
-        return;
-    }
-    if (a.source == p_.primary) {
-        note(GroupCounter::own_advert_ignored);
-        return;
-    }
+    if (ignored(a)) return;
     if (a.priority == kPriorityRelease) {
         // §6.4.3: "If the Priority in the ADVERTISEMENT is zero, then: Send an
         // ADVERTISEMENT, Reset the Adver_Timer to Advertisement_Interval".

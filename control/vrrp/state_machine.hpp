@@ -201,6 +201,7 @@ class Machine {
     void on_backup(const Event& ev);
     void on_master(const Event& ev);
     void on_fault(const Event& ev);
+    bool ignored(const AdvertInfo& a);
     void backup_advert(const AdvertInfo& a);
     void master_advert(const AdvertInfo& a);
 
