@@ -140,7 +140,16 @@ struct PkiDomain {
 struct SslPolicy {
     std::string name;
     std::string pki_domain;
+    std::string peer_identity; // optional: the peer certificate must name it (DNS SAN, else CN)
 };
+
+// Remote-backup timing and batching (issue 5). Defaults: sync/ benchmarks
+// (docs/benchmarks.md) and the dead-peer time VRRP detection already bounds.
+inline constexpr uint32_t kRbsHeartbeatDefaultMs = 1000, kRbsDeadDefaultMs = 3500;
+inline constexpr uint32_t kRbsReconnectMinDefaultMs = 100, kRbsReconnectMaxDefaultMs = 5000;
+inline constexpr uint32_t kRbpBatchEntriesDefault = 512, kRbpBatchEntriesMax = 65536;
+inline constexpr uint32_t kRbpBatchDelayDefaultMs = 2, kRbpBatchDelayMaxMs = 1000;
+inline constexpr uint32_t kRbpLogDefault = 1u << 20, kRbpLogMin = 1024, kRbpLogMax = 1u << 24;
 
 struct RemoteBackupService {
     std::string name;
@@ -149,6 +158,10 @@ struct RemoteBackupService {
     Ipv4 source;
     uint16_t port = 0;
     std::vector<std::string> batch_backup; // service types backed up in batch on connect ("arp")
+    uint32_t heartbeat_ms = kRbsHeartbeatDefaultMs;     // a heartbeat when nothing else was sent
+    uint32_t dead_ms = kRbsDeadDefaultMs;               // silence after which the peer is dead
+    uint32_t reconnect_min_ms = kRbsReconnectMinDefaultMs; // backoff: first wait, doubling...
+    uint32_t reconnect_max_ms = kRbsReconnectMaxDefaultMs; // ...up to this
 };
 
 enum class AuthMode { none, simple, md5 };
@@ -171,6 +184,10 @@ struct RemoteBackupProfile {
     std::string remote_backup_service;
     std::string peer_backup = "hot";
     RbpVrrp vrrp;
+    uint32_t batch_max_entries = kRbpBatchEntriesDefault; // a delta batch leaves at this many entries...
+    uint32_t batch_max_delay_ms = kRbpBatchDelayDefaultMs; // ...or this long after its first change
+    uint32_t log_entries = kRbpLogDefault;   // changes kept to resume after a reconnect
+    bool hold_preempt_until_synced = true;   // no preemption before the batch backup completed
 };
 
 struct Control {

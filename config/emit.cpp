@@ -166,6 +166,12 @@ void emit_profile(std::ostream& os, const RemoteBackupProfile& p) {
     os << "    backup_id: " << p.backup_id << '\n';
     os << "    remote_backup_service: " << scalar(p.remote_backup_service) << '\n';
     os << "    peer_backup: " << scalar(p.peer_backup) << '\n';
+    if (p.batch_max_entries != kRbpBatchEntriesDefault)
+        os << "    batch_max_entries: " << p.batch_max_entries << '\n';
+    if (p.batch_max_delay_ms != kRbpBatchDelayDefaultMs)
+        os << "    batch_max_delay_ms: " << p.batch_max_delay_ms << '\n';
+    if (p.log_entries != kRbpLogDefault) os << "    log_entries: " << p.log_entries << '\n';
+    if (!p.hold_preempt_until_synced) os << "    hold_preempt_until_synced: false\n";
     // The example's layout: the authentication map on a continuation line
     // aligned with the first key, so the key stays readable.
     std::string head =
@@ -223,7 +229,13 @@ std::string to_yaml(const Config& c) {
     if (!c.ssl_policy.empty()) {
         os << "ssl_policy:\n";
         for (const auto& p : c.ssl_policy)
-            map_entry(os, 2, scalar(p.name), {{"pki_domain", scalar(p.pki_domain)}});
+        {
+            if (p.peer_identity.empty())
+                map_entry(os, 2, scalar(p.name), {{"pki_domain", scalar(p.pki_domain)}});
+            else
+                map_entry(os, 2, scalar(p.name),
+                          {{"pki_domain", scalar(p.pki_domain)}, {"peer_identity", scalar(p.peer_identity)}});
+        }
     }
     if (!c.remote_backup_service.empty()) {
         os << "remote_backup_service:\n";
@@ -234,6 +246,12 @@ std::string to_yaml(const Config& c) {
             os << "    source: " << s.source.str() << '\n';
             os << "    port: " << s.port << '\n';
             if (!s.batch_backup.empty()) os << "    batch_backup: " << str_seq(s.batch_backup) << '\n';
+            if (s.heartbeat_ms != kRbsHeartbeatDefaultMs) os << "    heartbeat_ms: " << s.heartbeat_ms << '\n';
+            if (s.dead_ms != kRbsDeadDefaultMs) os << "    dead_ms: " << s.dead_ms << '\n';
+            if (s.reconnect_min_ms != kRbsReconnectMinDefaultMs)
+                os << "    reconnect_min_ms: " << s.reconnect_min_ms << '\n';
+            if (s.reconnect_max_ms != kRbsReconnectMaxDefaultMs)
+                os << "    reconnect_max_ms: " << s.reconnect_max_ms << '\n';
         }
     }
     if (!c.remote_backup_profile.empty()) {

@@ -84,11 +84,13 @@ private:
             SslLocs sl;
             const std::string ctx = "ssl_policy '" + p.name + "'";
             if (r_.expect_map(entry, ctx)) {
-                const auto fields = r_.fields(entry.value, "in " + ctx, {"pki_domain"});
+                const auto fields = r_.fields(entry.value, "in " + ctx, {"pki_domain", "peer_identity"});
                 r_.require(fields, "pki_domain", "in " + ctx, entry.key_loc());
                 if (const Field* v = find_field(fields, "pki_domain"))
                     if (auto s = r_.string(*v, "pki_domain"))
                         p.pki_domain = *s, sl.pki_domain = v->value_loc();
+                if (const Field* v = find_field(fields, "peer_identity"))
+                    if (auto s = r_.string(*v, "peer_identity")) p.peer_identity = *s;
             }
             c_.ssl_policy.push_back(std::move(p));
             l_.ssl_policy.push_back(sl);
@@ -128,7 +130,9 @@ private:
             const std::string ctx = "remote_backup_service '" + s.name + "'";
             if (r_.expect_map(entry, ctx)) {
                 const auto fields = r_.fields(entry.value, "in " + ctx,
-                                              {"ssl_policy", "peer", "source", "port", "batch_backup"});
+                                              {"ssl_policy", "peer", "source", "port", "batch_backup",
+                                               "heartbeat_ms", "dead_ms", "reconnect_min_ms",
+                                               "reconnect_max_ms"});
                 for (auto key : {"ssl_policy", "peer", "source", "port"})
                     r_.require(fields, key, "in " + ctx, entry.key_loc());
                 for (const auto& v : fields) {
@@ -144,6 +148,16 @@ private:
                             s.port = uint16_t(*x), sl.port = v.value_loc();
                     } else if (v.name == "batch_backup") {
                         s.batch_backup = service_types(v, "batch_backup");
+                    } else if (v.name == "heartbeat_ms") {
+                        if (auto x = r_.integer(v, "heartbeat_ms", 10, 60000)) s.heartbeat_ms = uint32_t(*x);
+                    } else if (v.name == "dead_ms") {
+                        if (auto x = r_.integer(v, "dead_ms", 30, 600000))
+                            s.dead_ms = uint32_t(*x), sl.dead_ms = v.value_loc();
+                    } else if (v.name == "reconnect_min_ms") {
+                        if (auto x = r_.integer(v, "reconnect_min_ms", 1, 60000)) s.reconnect_min_ms = uint32_t(*x);
+                    } else if (v.name == "reconnect_max_ms") {
+                        if (auto x = r_.integer(v, "reconnect_max_ms", 1, 600000))
+                            s.reconnect_max_ms = uint32_t(*x), sl.reconnect_max_ms = v.value_loc();
                     }
                 }
             }
@@ -164,7 +178,9 @@ private:
             if (r_.expect_map(entry, ctx)) {
                 const auto fields =
                     r_.fields(entry.value, "in " + ctx,
-                              {"service_type", "backup_id", "remote_backup_service", "peer_backup", "vrrp"});
+                              {"service_type", "backup_id", "remote_backup_service", "peer_backup", "vrrp",
+                               "batch_max_entries", "batch_max_delay_ms", "log_entries",
+                               "hold_preempt_until_synced"});
                 for (auto key : {"service_type", "backup_id", "remote_backup_service", "vrrp"})
                     r_.require(fields, key, "in " + ctx, entry.key_loc());
                 for (const auto& v : fields) {
@@ -187,6 +203,17 @@ private:
                         }
                     } else if (v.name == "vrrp") {
                         profile_vrrp(v, p, pl);
+                    } else if (v.name == "batch_max_entries") {
+                        if (auto x = r_.integer(v, "batch_max_entries", 1, kRbpBatchEntriesMax))
+                            p.batch_max_entries = uint32_t(*x);
+                    } else if (v.name == "batch_max_delay_ms") {
+                        if (auto x = r_.integer(v, "batch_max_delay_ms", 0, kRbpBatchDelayMaxMs))
+                            p.batch_max_delay_ms = uint32_t(*x);
+                    } else if (v.name == "log_entries") {
+                        if (auto x = r_.integer(v, "log_entries", kRbpLogMin, kRbpLogMax))
+                            p.log_entries = uint32_t(*x);
+                    } else if (v.name == "hold_preempt_until_synced") {
+                        if (auto x = r_.boolean(v, "hold_preempt_until_synced")) p.hold_preempt_until_synced = *x;
                     }
                 }
             }

@@ -54,7 +54,7 @@ struct SslLocs {
 };
 
 struct RbsLocs {
-    Loc ssl_policy, peer, source, port; // parallel to Config::remote_backup_service
+    Loc ssl_policy, peer, source, port, dead_ms, reconnect_max_ms; // parallel to Config::remote_backup_service
 };
 
 struct RbpLocs {

@@ -402,6 +402,15 @@ private:
                 else if (own_.count(s.peer))
                     r_.error(sl.peer, "peer " + s.peer.str() + " is an address of this appliance");
             }
+            // A heartbeat goes out every heartbeat_ms of silence: a dead
+            // time below two of them would kill a healthy but idle session.
+            if (sl.dead_ms.line && s.dead_ms < 2 * s.heartbeat_ms)
+                r_.error(sl.dead_ms, "dead_ms " + std::to_string(s.dead_ms) + " must be at least twice heartbeat_ms (" +
+                                         std::to_string(s.heartbeat_ms) + ")");
+            if (sl.reconnect_max_ms.line && s.reconnect_max_ms < s.reconnect_min_ms)
+                r_.error(sl.reconnect_max_ms, "reconnect_max_ms " + std::to_string(s.reconnect_max_ms) +
+                                                  " is below reconnect_min_ms (" +
+                                                  std::to_string(s.reconnect_min_ms) + ")");
             if (source_ok && sl.port.line)
                 for (size_t j = 0; j < i; ++j) {
                     const RemoteBackupService& o = c_.remote_backup_service[j];

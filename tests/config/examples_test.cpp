@@ -7,6 +7,8 @@
 // depends on the current directory.
 #include "support.hpp"
 
+#include "config/emit.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -194,6 +196,63 @@ TEST_F(Examples, TenMistakesTenLocatedErrorsInDocumentOrder) {
             "device-a.yaml:47:11: port 70000 out of range 1..65535",
             "device-a.yaml:53:28: remote_backup_service 'service2' is not defined",
         }));
+}
+
+// The remote-backup tuning keys (docs/config.md): defaults when absent, the
+// values when given, a round trip through to_yaml, and located errors.
+TEST_F(Examples, RemoteBackupTuningKeys) {
+    const auto d = load("device-a.yaml");
+    ASSERT_EQ(d.remote_backup_service.size(), 1u);
+    EXPECT_EQ(d.remote_backup_service[0].heartbeat_ms, 1000u);
+    EXPECT_EQ(d.remote_backup_service[0].dead_ms, 3500u);
+    EXPECT_EQ(d.remote_backup_profile[0].batch_max_entries, 512u);
+    EXPECT_TRUE(d.remote_backup_profile[0].hold_preempt_until_synced);
+    EXPECT_TRUE(d.ssl_policy[0].peer_identity.empty());
+
+    std::string text = read_text(dir_->path() + "/device-a.yaml");
+    text = replace(text, "    batch_backup: [arp]\n",
+                   "    batch_backup: [arp]\n    heartbeat_ms: 200\n    dead_ms: 700\n"
+                   "    reconnect_min_ms: 50\n    reconnect_max_ms: 800\n");
+    text = replace(text, "    peer_backup: hot\n",
+                   "    peer_backup: hot\n    batch_max_entries: 64\n    batch_max_delay_ms: 0\n"
+                   "    log_entries: 4096\n    hold_preempt_until_synced: false\n");
+    text = replace(text, "policy1: {pki_domain: domain1}", "policy1: {pki_domain: domain1, peer_identity: deviceB}");
+    const auto r = config::load_string(text, "a.yaml", dir_->path());
+    for (const auto& e : r.errors) ADD_FAILURE() << e.str();
+    ASSERT_TRUE(r.config);
+    const auto& s = r.config->remote_backup_service[0];
+    EXPECT_EQ(s.heartbeat_ms, 200u);
+    EXPECT_EQ(s.dead_ms, 700u);
+    EXPECT_EQ(s.reconnect_min_ms, 50u);
+    EXPECT_EQ(s.reconnect_max_ms, 800u);
+    const auto& p = r.config->remote_backup_profile[0];
+    EXPECT_EQ(p.batch_max_entries, 64u);
+    EXPECT_EQ(p.batch_max_delay_ms, 0u);
+    EXPECT_EQ(p.log_entries, 4096u);
+    EXPECT_FALSE(p.hold_preempt_until_synced);
+    EXPECT_EQ(r.config->ssl_policy[0].peer_identity, "deviceB");
+
+    const auto again = config::load_string(config::to_yaml(*r.config), "again.yaml", dir_->path());
+    for (const auto& e : again.errors) ADD_FAILURE() << e.str();
+    ASSERT_TRUE(again.config);
+    EXPECT_EQ(again.config->remote_backup_service[0].dead_ms, 700u);
+    EXPECT_EQ(again.config->remote_backup_profile[0].log_entries, 4096u);
+    EXPECT_FALSE(again.config->remote_backup_profile[0].hold_preempt_until_synced);
+    EXPECT_EQ(again.config->ssl_policy[0].peer_identity, "deviceB");
+
+    std::string bad = read_text(dir_->path() + "/device-a.yaml");
+    bad = replace(bad, "    batch_backup: [arp]\n",
+                  "    batch_backup: [arp]\n    dead_ms: 1500\n    reconnect_min_ms: 900\n    reconnect_max_ms: 800\n");
+    bad = replace(bad, "    peer_backup: hot\n", "    peer_backup: hot\n    batch_max_entries: 0\n");
+    const auto e = config::load_string(bad, "a.yaml", dir_->path());
+    EXPECT_FALSE(e.config);
+    Lines got;
+    for (const auto& x : e.errors) got.push_back(x.str());
+    EXPECT_EQ(got, (Lines{
+                       "a.yaml:49:14: dead_ms 1500 must be at least twice heartbeat_ms (1000)",
+                       "a.yaml:51:23: reconnect_max_ms 800 is below reconnect_min_ms (900)",
+                       "a.yaml:58:24: batch_max_entries 0 out of range 1..65536",
+                   }));
 }
 
 } // namespace
