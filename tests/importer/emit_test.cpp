@@ -123,8 +123,11 @@ Config every_field() {
     c.arp = ArpOptions{86400, 0, 10, 0};
     std::string certs = lab_dir() + "/certs/";
     c.pki_domain = {{"domain1", certs + "ca.pem", certs + "deviceA.pem", certs + "deviceA.key"}};
-    c.ssl_policy = {{"policy1", "domain1"}};
-    c.remote_backup_service = {{"service1", "policy1", ip("2.2.2.2"), ip("1.1.1.1"), 2046, {"arp"}}};
+    c.ssl_policy = {{"policy1", "domain1", ""}};
+    {
+        RemoteBackupService s{"service1", "policy1", ip("2.2.2.2"), ip("1.1.1.1"), 2046, {"arp"}};
+        c.remote_backup_service = {s};
+    }
     RemoteBackupProfile p;
     p.name = "profile1";
     p.service_type = {"arp"};
