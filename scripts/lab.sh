@@ -17,7 +17,7 @@
 # network-side router routes the user subnet to that VIP. Only these
 # namespaces are ever addressed.
 #
-#   scripts/lab.sh up [--hosts N]   (1..153, default 150) create namespaces, configs, certificates; start both devices
+#   scripts/lab.sh up [--hosts N]   (1..10000, default 200) create namespaces, configs, certificates; start both devices
 #   scripts/lab.sh down             stop the devices, delete the namespaces
 #   scripts/lab.sh status           namespaces, processes, VRRP state of both devices
 #   scripts/lab.sh start a|b        (re)start one device;  stop a|b [--kill]
@@ -48,7 +48,10 @@ device_config() { # device_config a|b
   # The certificates are the lab's own (certs/ next to the config).
   # The example's static ARP entry (10.1.1.50 at 02:00:00:00:00:50) would
   # point a lab host at a MAC nobody owns: the lab learns every host.
+  # The user subnet is widened from the seed's /24 to a /16 so that the lab
+  # can hold up to 10k hosts (10.1.1.101 upwards; the VIP stays 10.1.1.100).
   sed -e "s#/run/warmgate/Device\(.\)\.sock#$lab/Device\1.sock#" \
+      -e "s#address: 10\.1\.1\.\([12]\)/24#address: 10.1.1.\1/16#" \
       -e "s#recover_delay: 20 #recover_delay: $recover #" \
       -e '/^arp_static:/,+1d' \
       "$root/config/examples/device-$1.yaml" > "$lab/device-$1.yaml"
@@ -100,15 +103,16 @@ stop_device() { # stop_device a|b [--kill]
 }
 
 up() {
-  local hosts=150
+  local hosts=200
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
-  # Hosts live above the VIP (10.1.1.100) in the seed's /24: .101 to .253.
-  [ "$hosts" -ge 1 ] && [ "$hosts" -le 153 ] || die "--hosts must be 1..153 (10.1.1.101.. in the seed's /24)"
+  # Hosts live above the VIP (10.1.1.100): 10.1.1.101, .102, ... counting on
+  # through 10.1.2.x and up (the lab's user subnet is a /16).
+  [ "$hosts" -ge 1 ] && [ "$hosts" -le 10000 ] || die "--hosts must be 1..10000"
   down >/dev/null 2>&1 || true
   mkdir -p "$lab"
   for ns in "${namespaces[@]}"; do ip netns add "$ns"; nsx "$ns" ip link set lo up; done
@@ -145,7 +149,10 @@ up() {
   # User hosts: one namespace answering ARP for every host address.
   local batch
   batch=$(mktemp)
-  for i in $(seq 0 $((hosts - 1))); do echo "address add 10.1.1.$((101 + i))/24 dev h0"; done > "$batch"
+  for i in $(seq 0 $((hosts - 1))); do
+    local n=$((256 + 101 + i)) # offset from 10.1.0.0
+    echo "address add 10.1.$((n / 256)).$((n % 256))/16 dev h0"
+  done > "$batch"
   nsx wg-hosts ip -batch "$batch"
   rm -f "$batch"
   nsx wg-hosts ip route add default via 10.1.1.100
@@ -153,7 +160,7 @@ up() {
 
   # Network side: the router that sends downlink traffic to the Master.
   nsx wg-core ip addr add 192.0.2.254/24 dev br-core
-  nsx wg-core ip route add 10.1.1.0/24 via 192.0.2.100
+  nsx wg-core ip route add 10.1.0.0/16 via 192.0.2.100
 
   "$root/scripts/gen-certs.sh" "$lab/certs" >/dev/null
   device_config a
