@@ -7,69 +7,80 @@
 #   attributed (before / detection window / after takeover = ARP misses) →
 #   results/failover.json and results/failover.png → lab down.
 #
-#   scripts/demo.sh [--hosts N] [--pps RATE]      (root; after scripts/setup.sh)
+#   scripts/demo.sh [--hosts N] [--pps RATE] [--compare | --mode MODE]   (root; after scripts/setup.sh)
 #
-# Remote backup (the RBS/RBP that would have given Device B every ARP entry
-# before the failover) is not built yet: today Device B must relearn, and
-# the demo shows exactly that cost as lost_arp_miss.
+# --compare: then the same failover for the two baselines on the same
+# topology (docs/lab.md): warmgate without hot backup (warmgate-nosync: the
+# standby relearns) and the Linux kernel with keepalived (linux), written to
+# results/failover-<mode>.json; one table of the three, results/compare.json
+# (the list of the three reports) and results/compare.png.
+# --mode MODE: only that mode's failover (warmgate writes failover.json, the
+# others failover-<mode>.json).
+#
+# Environment: WARMGATE_BUILD (default build/), LAB_DIR (default lab-run/),
+#              RESULTS_DIR (default results/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WARMGATE_BUILD:-$root/build}
 export WARMGATE_BUILD=$build
 lab=${LAB_DIR:-$root/lab-run}
 export LAB_DIR=$lab
-results=$root/results
-hosts=150
-pps=1500
+results=${RESULTS_DIR:-$root/results}
+hosts=200
+pps=2000
+compare=0
+only=
 while [ $# -gt 0 ]; do
   case $1 in
     --hosts) hosts=$2; shift 2 ;;
     --pps) pps=$2; shift 2 ;;
-    *) echo "usage: demo.sh [--hosts N] [--pps RATE]" >&2; exit 2 ;;
+    --compare) compare=1; shift ;;
+    --mode) only=$2; shift 2 ;;
+    *) echo "usage: demo.sh [--hosts N] [--pps RATE] [--compare | --mode warmgate|warmgate-nosync|linux]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (network namespaces)" >&2; exit 1; }
-for p in main/warmgate control/warmgatectl scripts/tools/wg-trafgen; do
+for p in main/warmgate control/warmgatectl scripts/tools/wg-trafgen scripts/tools/wg-failover-report; do
   [ -x "$build/$p" ] || { echo "demo.sh: no $build/$p: run scripts/setup.sh first" >&2; exit 1; }
 done
+case $only in
+  '' | warmgate | warmgate-nosync | linux) ;;
+  *) echo "demo.sh: --mode must be warmgate, warmgate-nosync or linux" >&2; exit 2 ;;
+esac
+if { [ $compare = 1 ] || [ "$only" = linux ]; } && ! command -v keepalived >/dev/null; then
+  echo "demo.sh: --compare needs keepalived: run scripts/setup.sh first" >&2; exit 1
+fi
 
 ctl() { "$build/control/warmgatectl" --socket "$lab/Device$1.sock" "${@:2}"; }
+labsh() { "$root/scripts/lab.sh" "$@"; }
 trafgen=$build/scripts/tools/wg-trafgen
 events=$lab/events
 mkdir -p "$results" "$lab"
 step() { printf '\n== %s\n' "$*"; }
+started=$SECONDS
 
-# State of the user-side group (vrid 1) of a device, "" when unreachable.
-vrrp_state() {
-  ctl "$1" --json display vrrp 2>/dev/null | tr -d ' \n' |
-    grep -o '"vrid":1,"state":"[a-z]*"' | sed 's/.*"state":"//; s/"//' || true
-}
-wait_state() { # wait_state A master SECONDS
+wait_state() { # wait_state a master SECONDS: the user-side group's state
   local deadline=$((SECONDS + $3))
-  while [ "$(vrrp_state "$1")" != "$2" ]; do
-    [ $SECONDS -lt $deadline ] || { echo "demo.sh: Device$1 not $2 after $3 s" >&2; return 1; }
+  while [ "$(labsh state "$1")" != "$2" ]; do
+    [ $SECONDS -lt $deadline ] || { echo "demo.sh: Device${1^^} not $2 after $3 s" >&2; return 1; }
     sleep 0.2
   done
 }
 
 tx_pid=
 rx_pid=
-cleanup() {
+stop_traffic() {
   [ -n "$tx_pid" ] && kill "$tx_pid" 2>/dev/null || true
   [ -n "$rx_pid" ] && kill "$rx_pid" 2>/dev/null || true
   wait 2>/dev/null || true
+  tx_pid='' rx_pid=''
   rm -rf /var/run/dpdk/wg-demo-tx /var/run/dpdk/wg-demo-rx /var/run/dpdk/wg-demo-warm
-  "$root/scripts/lab.sh" down >/dev/null 2>&1 || true
+}
+cleanup() {
+  stop_traffic
+  labsh down >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-
-step "lab up: the seed's network, $hosts user hosts"
-# Each device's notify hook marks "master_DeviceX" on the traffic tools'
-# clock the moment its user-side group becomes Master.
-LAB_NOTIFY_MASTER="$trafgen mark $events master_" "$root/scripts/lab.sh" up --hosts "$hosts"
-wait_state A master 30
-wait_state B backup 10
-echo "Device A: Master, Device B: Backup"
 
 gen() { # gen PREFIX SECONDS RATE OUT: paced probes from the network side to every host
   ip netns exec wg-core "$trafgen" --no-huge -m 256 --no-pci -l 0 --file-prefix "$1" \
@@ -77,70 +88,161 @@ gen() { # gen PREFIX SECONDS RATE OUT: paced probes from the network side to eve
     tx --dst-mac 00:00:5e:00:01:02 --hosts "$hosts" --first 10.1.1.101 --pps "$3" --seconds "$2" --out "$4"
 }
 
-step "Device A learns the hosts (one round of traffic: ARP resolution on arp_miss)"
-gen wg-demo-warm 2 "$((hosts * 2))" "$lab/warm.json" > /dev/null
-rm -rf /var/run/dpdk/wg-demo-warm
-ctl A display arp | tail -n 7
-
-step "downlink traffic: $pps pps over $hosts hosts, through the Master"
-ip netns exec wg-hosts "$trafgen" --no-huge -m 256 --no-pci -l 1 --file-prefix wg-demo-rx \
-  --log-level='*:warning' --vdev net_af_packet0,iface=h0 -- \
-  rx --seconds 0 --out "$lab/rx.json" --events "$events" --tx "$lab/tx.json" --hosts "$hosts" --bucket-ms 100 \
-  > "$lab/rx.log" 2>&1 &
-rx_pid=$!
-for _ in $(seq 100); do grep -q running "$lab/rx.log" 2>/dev/null && break; sleep 0.1; done
-gen wg-demo-tx 16 "$pps" "$lab/tx.json" > "$lab/tx.log" 2>&1 &
-tx_pid=$!
-sleep 4
-
-step "operator view (Device A, Device B)"
-for d in A B; do
-  echo "-- Device$d: display vrrp"
-  ctl $d display vrrp | grep -E 'Virtual Router|State  |Master IP' || true
-  # display remote-backup-profile / remote-backup-service: shown here once
-  # remote backup exists; asking today only lists the commands there are.
-  if ctl $d help 2>/dev/null | grep -q remote-backup; then
-    ctl $d display remote-backup-profile profile1 || true
-    ctl $d display remote-backup-service service1 || true
+# Resolved user hosts in a device's table: warmgate's adjacencies, or the
+# kernel's neighbours on the user side (linux).
+entries() { # entries MODE a|b
+  if [ "$1" = linux ]; then
+    ip -n "wg-$2" neigh show dev "$2-user" 2>/dev/null | grep -c lladdr || true
   else
-    echo "-- Device$d: remote backup (RBS service1, RBP profile1) is not built yet"
+    ctl "${2^^}" --json display statistics 2>/dev/null | tr -d ' \n' |
+      grep -o '"adjacency_entries":[0-9]*' | cut -d: -f2 || true
   fi
-done
-entries_a=$(ctl A --json display statistics | tr -d ' \n' | grep -o '"adjacency_entries":[0-9]*' | cut -d: -f2)
-entries_b=$(ctl B --json display statistics | tr -d ' \n' | grep -o '"adjacency_entries":[0-9]*' | cut -d: -f2)
-echo "adjacency entries: Device A $entries_a, Device B $entries_b"
+}
 
-step "Device A killed (kill -9)"
-: > "$events"
-"$trafgen" mark "$events" kill > /dev/null
-"$root/scripts/lab.sh" stop a --kill
-wait_state B master 15
-echo "Device B: Master"
-wait "$tx_pid" || true
-tx_pid=
-sleep 1
-kill -TERM "$rx_pid" 2>/dev/null || true
-wait "$rx_pid" || true
-rx_pid=
+# The RBP's local digest of a device's ARP table ("" when there is none:
+# no remote backup, or the device does not answer). The compact JSON is
+# {"profiles": [{..., "local_digest": N, ...}]}; a digest may also be a string.
+digest() { # digest A|B
+  ctl "$1" --json display remote-backup-profile profile1 2>/dev/null | tr -d ' \n' |
+    grep -o '"local_digest":"\{0,1\}[0-9A-Za-z]*' | head -n 1 | sed 's/.*://; s/"//g' || true
+}
 
-step "report"
-arp_miss_b=$(ctl B --json display statistics | tr -d ' \n' | grep -o '"total":{[^}]*' | grep -o '"arp_miss":[0-9]*' | cut -d: -f2)
-"$build/scripts/tools/wg-failover-report" --rx "$lab/rx.json" --tx "$lab/tx.json" --events "$events" \
-  --arp-miss-b "${arp_miss_b:-0}" --entries-a "${entries_a:-0}" --entries-b "${entries_b:-0}" \
-  --json "$results/failover.json" --series "$results/failover.dat"
-if command -v gnuplot >/dev/null; then
+has_remote_backup() { ctl A help 2>/dev/null | grep -q remote-backup; }
+
+plot() { # plot DAT PNG TITLE
+  command -v gnuplot >/dev/null || return 0
   gnuplot <<EOF
 set terminal pngcairo size 900,420
-set output "$results/failover.png"
-set title "warmgate failover: downlink packets delivered per 100 ms ($hosts hosts, $pps pps offered)"
+set output "$2"
+set title "$3: downlink packets delivered per 100 ms ($hosts hosts, $pps pps offered)"
 set xlabel "seconds since Device A was killed"
 set ylabel "packets per 100 ms"
 set grid
 set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb "red" dt 2
 set label "kill -9 Device A" at 0.1, graph 0.95 tc rgb "red"
-plot "$results/failover.dat" using 1:2 with steps lw 2 title "delivered", \
-     "$results/failover.dat" using 1:3 with steps lw 1 title "lost"
+plot "$1" using 1:2 with steps lw 2 title "delivered", \
+     "$1" using 1:3 with steps lw 1 title "lost"
 EOF
-  echo "plot: $results/failover.png"
+}
+
+# One measured failover of the lab in MODE; its report is $results/NAME.json
+# (and NAME.dat, the series, and NAME.png).
+run_failover() { # run_failover MODE NAME
+  local mode=$1 name=$2 t0=$SECONDS entries_a entries_b da='' db='' hot=false arp_miss_b
+  step "[$mode] lab up: the seed's network, $hosts user hosts"
+  # Each device's notify hook marks "master_DeviceX" on the traffic tools'
+  # clock the moment its user-side group becomes Master.
+  LAB_NOTIFY_MASTER="$trafgen mark $events master_" labsh up --mode "$mode" --hosts "$hosts"
+  wait_state a master 30
+  wait_state b backup 10
+  echo "Device A: Master, Device B: Backup"
+
+  step "[$mode] Device A learns the hosts (one round of traffic: ARP resolution on a miss)"
+  gen wg-demo-warm 2 "$((hosts * 2))" "$lab/warm.json" > "$lab/warm.log" 2>&1
+  rm -rf /var/run/dpdk/wg-demo-warm
+  if [ "$mode" = linux ]; then
+    echo "Device A's kernel: $(entries linux a) user hosts resolved"
+  else
+    ctl A display arp | tail -n 7
+  fi
+
+  step "[$mode] downlink traffic: $pps pps over $hosts hosts, through the Master"
+  : > "$events"
+  rm -f "$lab/rx.json" "$lab/tx.json"
+  ip netns exec wg-hosts "$trafgen" --no-huge -m 256 --no-pci -l 1 --file-prefix wg-demo-rx \
+    --log-level='*:warning' --vdev net_af_packet0,iface=h0 -- \
+    rx --seconds 0 --out "$lab/rx.json" --events "$events" --tx "$lab/tx.json" --hosts "$hosts" --bucket-ms 100 \
+    > "$lab/rx.log" 2>&1 &
+  rx_pid=$!
+  for _ in $(seq 100); do grep -q running "$lab/rx.log" 2>/dev/null && break; sleep 0.1; done
+  gen wg-demo-tx 16 "$pps" "$lab/tx.json" > "$lab/tx.log" 2>&1 &
+  tx_pid=$!
+  sleep 4
+
+  step "[$mode] operator view (Device A, Device B)"
+  if [ "$mode" = linux ]; then
+    labsh status | grep -v '^wg-'
+  else
+    for d in A B; do
+      echo "-- Device$d: display vrrp"
+      ctl $d display vrrp | grep -E 'Virtual Router|State  |Master IP' || true
+      if [ "$mode" = warmgate-nosync ]; then
+        echo "-- Device$d: remote backup not configured (warmgate-nosync)"
+      elif has_remote_backup; then
+        ctl $d display remote-backup-profile profile1 || true
+        ctl $d display remote-backup-service service1 || true
+      else
+        # display remote-backup-profile / remote-backup-service are shown
+        # here once remote backup exists.
+        echo "-- Device$d: remote backup (RBS service1, RBP profile1) is not built yet"
+      fi
+    done
+  fi
+  entries_a=$(entries "$mode" a)
+  entries_b=$(entries "$mode" b)
+  echo "user hosts resolved before the kill: Device A ${entries_a:-?}, Device B ${entries_b:-?}"
+  if [ "$mode" = warmgate ] && has_remote_backup; then
+    hot=true
+    da=$(digest A)
+    db=$(digest B)
+    echo "ARP table digests (RBP profile1) before the kill: Device A ${da:-?}, Device B ${db:-?}"
+  fi
+
+  step "[$mode] Device A killed (kill -9)"
+  "$trafgen" mark "$events" kill > /dev/null
+  labsh stop a --kill
+  wait_state b master 15
+  echo "Device B: Master"
+  wait "$tx_pid" || true
+  tx_pid=
+  sleep 1
+  kill -TERM "$rx_pid" 2>/dev/null || true
+  wait "$rx_pid" || true
+  rx_pid=
+
+  step "[$mode] report"
+  if [ "$mode" = linux ]; then
+    # The kernel's equivalent of arp_miss: the hosts Device B had to resolve.
+    arp_miss_b=$(($(entries linux b) - ${entries_b:-0}))
+  else
+    arp_miss_b=$(ctl B --json display statistics | tr -d ' \n' | grep -o '"total":{[^}]*' |
+      grep -o '"arp_miss":[0-9]*' | cut -d: -f2 || true)
+  fi
+  "$build/scripts/tools/wg-failover-report" --rx "$lab/rx.json" --tx "$lab/tx.json" --events "$events" \
+    --mode "$mode" --hot-backup "$hot" --digest-a "$da" --digest-b "$db" \
+    --arp-miss-b "${arp_miss_b:-0}" --entries-a "${entries_a:-0}" --entries-b "${entries_b:-0}" \
+    --json "$results/$name.json" --series "$results/$name.dat"
+  plot "$results/$name.dat" "$results/$name.png" "$mode failover"
+  labsh down > /dev/null
+  echo "results: $results/$name.json ($((SECONDS - t0)) s)"
+}
+
+if [ -n "$only" ]; then
+  run_failover "$only" "$([ "$only" = warmgate ] && echo failover || echo "failover-$only")"
+  echo "demo.sh: done in $((SECONDS - started)) s"
+  exit 0
 fi
-echo "results: $results/failover.json"
+run_failover warmgate failover
+if [ $compare = 1 ]; then
+  run_failover warmgate-nosync failover-warmgate-nosync
+  run_failover linux failover-linux
+  step "comparison: the same failover, three ways ($hosts hosts, $pps pps)"
+  "$build/scripts/tools/wg-failover-report" --compare "$results/compare.json" "$results/failover.json" \
+    "$results/failover-warmgate-nosync.json" "$results/failover-linux.json"
+  if command -v gnuplot >/dev/null; then
+    gnuplot <<EOF
+set terminal pngcairo size 900,420
+set output "$results/compare.png"
+set title "failover: downlink packets delivered per 100 ms ($hosts hosts, $pps pps offered)"
+set xlabel "seconds since Device A was killed"
+set ylabel "packets per 100 ms"
+set grid
+set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb "red" dt 2
+plot "$results/failover.dat" using 1:2 with steps lw 2 title "warmgate", \
+     "$results/failover-warmgate-nosync.dat" using 1:2 with steps lw 1 title "warmgate-nosync", \
+     "$results/failover-linux.dat" using 1:2 with steps lw 1 title "linux + keepalived"
+EOF
+  fi
+  echo "results: $results/compare.json, $results/compare.png"
+fi
+echo "demo.sh: done in $((SECONDS - started)) s"

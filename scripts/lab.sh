@@ -15,15 +15,26 @@
 # network does: the examples' second VRRP group on the network-side interfaces
 # (vrid 2, VIP 192.0.2.100) tracks the admin group 1 (track_admin), and the
 # network-side router routes the user subnet to that VIP. Only these
-# namespaces are ever addressed.
+# namespaces are ever addressed. docs/lab.md describes the lab.
 #
-#   scripts/lab.sh up [--hosts N]   (1..10000, default 200) create namespaces, configs, certificates; start both devices
+# Modes (the devices only; the topology is the same):
+#   warmgate         warmgate with the examples' configs (remote backup configured)
+#   warmgate-nosync  warmgate without remote backup: no remote_backup_service,
+#                    no remote_backup_profile (so VRRP authentication is none
+#                    on both devices): the standby must relearn every host
+#   linux            the kernel forwards, keepalived runs VRRP (scripts/lab-linux.sh)
+#
+#   scripts/lab.sh up [--hosts N] [--mode M]   (1..10000, default 200; default mode warmgate)
+#                                   create namespaces, configs, certificates; start both devices
 #   scripts/lab.sh down             stop the devices, delete the namespaces
 #   scripts/lab.sh status           namespaces, processes, VRRP state of both devices
-#   scripts/lab.sh start a|b        (re)start one device;  stop a|b [--kill]
+#   scripts/lab.sh state a|b        the user-side group's state: master, backup, ... ("" when unknown)
+#   scripts/lab.sh start a|b        (re)start one device;  stop a|b [--kill]  (--kill: the device fails)
 #
 # Environment: WARMGATE_BUILD (default build/), LAB_DIR (default lab-run/),
-#              LAB_RECOVER_DELAY (default 2: the seed's 20 s shortened for a 2-minute demo).
+#              LAB_RECOVER_DELAY (default 2: the seed's 20 s shortened for a 2-minute demo),
+#              LAB_NOTIFY_MASTER (a command; the device's name is appended; run when a device
+#              becomes Master of the user-side group).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WARMGATE_BUILD:-$root/build}
@@ -35,6 +46,12 @@ die() { echo "lab.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
 
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# shellcheck source=scripts/lab-linux.sh
+. "$root/scripts/lab-linux.sh"
+
+# The mode of the lab that is up (lab.sh up writes it).
+lab_mode() { cat "$lab/mode" 2>/dev/null || echo warmgate; }
 
 veth() { # veth NAME_A NS_A NAME_B NS_B
   ip link add "$1" netns "$2" type veth peer name "$3" netns "$4"
@@ -55,6 +72,21 @@ device_config() { # device_config a|b
       -e "s#recover_delay: 20 #recover_delay: $recover #" \
       -e '/^arp_static:/,+1d' \
       "$root/config/examples/device-$1.yaml" > "$lab/device-$1.yaml"
+  # warmgate-nosync: the same device without remote backup. The top-level
+  # remote_backup_service and remote_backup_profile sections go, and so does
+  # each interface's `remote_backup_profile:` reference. The VRRP
+  # authentication came from the profile: it is none on both devices.
+  if [ "$(lab_mode)" = warmgate-nosync ]; then
+    local tmp
+    tmp=$(mktemp)
+    awk '
+      /^[^ #]/ { skip = ($1 == "remote_backup_service:" || $1 == "remote_backup_profile:") }
+      skip { next }
+      /^ +remote_backup_profile:/ { next }
+      { print }
+    ' "$lab/device-$1.yaml" > "$tmp"
+    mv "$tmp" "$lab/device-$1.yaml"
+  fi
   # LAB_NOTIFY_MASTER: a notify hook on the user-side group (the demo marks
   # the moment a device becomes Master with it, on the traffic tools' clock).
   if [ -n "${LAB_NOTIFY_MASTER:-}" ]; then
@@ -69,6 +101,7 @@ device_config() { # device_config a|b
 }
 
 start_device() { # start_device a|b
+  [ "$(lab_mode)" = linux ] && { linux_start "$1"; return; }
   local d=$1 name
   name=Device${d^^}
   [ -x "$build/main/warmgate" ] || die "no $build/main/warmgate: run scripts/setup.sh"
@@ -90,6 +123,7 @@ start_device() { # start_device a|b
 }
 
 stop_device() { # stop_device a|b [--kill]
+  [ "$(lab_mode)" = linux ] && { linux_stop "$@"; return; }
   local d=$1 sig=TERM pid
   [ "${2:-}" = --kill ] && sig=KILL
   [ -f "$lab/$d.pid" ] || return 0
@@ -103,18 +137,25 @@ stop_device() { # stop_device a|b [--kill]
 }
 
 up() {
-  local hosts=200
+  local hosts=200 mode=warmgate
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
+      --mode) mode=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
+  case $mode in
+    warmgate | warmgate-nosync | linux) ;;
+    *) die "--mode must be warmgate, warmgate-nosync or linux" ;;
+  esac
   # Hosts live above the VIP (10.1.1.100): 10.1.1.101, .102, ... counting on
   # through 10.1.2.x and up (the lab's user subnet is a /16).
   [ "$hosts" -ge 1 ] && [ "$hosts" -le 10000 ] || die "--hosts must be 1..10000"
+  [ "$mode" = linux ] && linux_check_hosts "$hosts"
   down >/dev/null 2>&1 || true
   mkdir -p "$lab"
+  echo "$mode" > "$lab/mode"
   for ns in "${namespaces[@]}"; do ip netns add "$ns"; nsx "$ns" ip link set lo up; done
 
   nsx wg-lsw ip link add br-lsw type bridge
@@ -132,9 +173,12 @@ up() {
   # The traffic generator's port (wg-trafgen on net_af_packet) on the network side.
   veth gen0 wg-core gen-br wg-core
   nsx wg-core ip link set gen-br master br-core
-  # The DPDK ports' kernel sides carry no addresses: warmgate owns them.
+  # No IPv6 on the devices (also not on interfaces created later, such as
+  # keepalived's vmac: it would speak from the virtual MAC while Backup).
+  # warmgate: the DPDK ports' kernel sides carry no addresses.
   for d in a b; do
-    nsx "wg-$d" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    nsx "wg-$d" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    [ "$mode" = linux ] && continue
     for i in user core; do nsx "wg-$d" ip link set "$d-$i" promisc on; done
   done
 
@@ -162,14 +206,19 @@ up() {
   nsx wg-core ip addr add 192.0.2.254/24 dev br-core
   nsx wg-core ip route add 10.1.0.0/16 via 192.0.2.100
 
-  "$root/scripts/gen-certs.sh" "$lab/certs" >/dev/null
-  device_config a
-  device_config b
-  "$build/config/warmgate-config" check "$lab/device-a.yaml" >/dev/null
-  "$build/config/warmgate-config" check "$lab/device-b.yaml" >/dev/null
+  if [ "$mode" = linux ]; then
+    linux_config a
+    linux_config b
+  else
+    "$root/scripts/gen-certs.sh" "$lab/certs" >/dev/null
+    device_config a
+    device_config b
+    "$build/config/warmgate-config" check "$lab/device-a.yaml" >/dev/null
+    "$build/config/warmgate-config" check "$lab/device-b.yaml" >/dev/null
+  fi
   start_device a
   start_device b
-  echo "lab.sh: up: $hosts hosts, DeviceA and DeviceB running (logs in $lab/)"
+  echo "lab.sh: up ($mode): $hosts hosts, DeviceA and DeviceB running (logs in $lab/)"
 }
 
 down() {
@@ -179,9 +228,22 @@ down() {
   echo "lab.sh: down"
 }
 
+# The user-side group's state, lower case; "" when the device does not answer.
+state() { # state a|b
+  local d=$1
+  if [ "$(lab_mode)" = linux ]; then
+    linux_running "$d" && cat "$lab/$d.state" 2>/dev/null || true
+    return 0
+  fi
+  "$build/control/warmgatectl" --socket "$lab/Device${d^^}.sock" --json display vrrp 2>/dev/null | tr -d ' \n' |
+    grep -o '"vrid":1,"state":"[a-z]*"' | sed 's/.*"state":"//; s/"//' || true
+}
+
 status() {
   ip netns list | grep -E '^wg-' || echo "no lab namespaces"
+  echo "mode: $(lab_mode)"
   for d in a b; do
+    [ "$(lab_mode)" = linux ] && { linux_status "$d"; continue; }
     local name=Device${d^^}
     if [ -f "$lab/$d.pid" ] && kill -0 "$(cat "$lab/$d.pid")" 2>/dev/null; then
       echo "== $name (pid $(cat "$lab/$d.pid"))"
@@ -198,7 +260,8 @@ case $cmd in
   up) up "$@" ;;
   down) down ;;
   status) status ;;
+  state) state "${1:?a or b}" ;;
   start) start_device "${1:?a or b}" ;;
   stop) stop_device "${1:?a or b}" "${2:-}" ;;
-  *) die "usage: lab.sh up [--hosts N] | down | status | start a|b | stop a|b [--kill]" ;;
+  *) die "usage: lab.sh up [--hosts N] [--mode warmgate|warmgate-nosync|linux] | down | status | state a|b | start a|b | stop a|b [--kill]" ;;
 esac

@@ -2,9 +2,14 @@
 // (rx.json), the event marks (kill, master_DeviceB) and the devices'
 // counters, and writes results/failover.json (the keys of issue 6) and a
 // gnuplot data file of delivered/lost packets per bucket around the kill.
+// With --compare it reads several such files (one per mode of the lab:
+// warmgate, warmgate-nosync, linux), prints one table and writes them as a
+// JSON list (issue 6 item 4, docs/lab.md).
 //
 //   wg-failover-report --rx RX.json --events FILE --json OUT.json --series OUT.dat
-//                      [--tx TX.json] [--arp-miss-b N] [--entries-a N] [--entries-b N]
+//                      [--tx TX.json] [--mode NAME] [--hot-backup true|false]
+//                      [--digest-a D] [--digest-b D] [--arp-miss-b N] [--entries-a N] [--entries-b N]
+//   wg-failover-report --compare OUT.json FAILOVER.json...
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -13,12 +18,17 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
 int usage() {
-    std::fprintf(stderr, "usage: wg-failover-report --rx RX.json --events FILE --json OUT --series OUT.dat\n"
-                         "       [--tx TX.json] [--arp-miss-b N] [--entries-a N] [--entries-b N]\n");
+    std::fprintf(
+        stderr,
+        "usage: wg-failover-report --rx RX.json --events FILE --json OUT --series OUT.dat\n"
+        "       [--tx TX.json] [--mode NAME] [--hot-backup true|false] [--digest-a D] [--digest-b D]\n"
+        "       [--arp-miss-b N] [--entries-a N] [--entries-b N]\n"
+        "       wg-failover-report --compare OUT.json FAILOVER.json...\n");
     return 2;
 }
 
@@ -27,11 +37,71 @@ T get(const YAML::Node& n, const char* key, T fallback) {
     return n[key] && !n[key].IsNull() ? n[key].as<T>() : fallback;
 }
 
+// A value for the JSON text: numbers as they are, anything else quoted
+// (digests may come as numbers or as hex strings), "null" when absent.
+std::string json_scalar(const std::string& v) {
+    if (v.empty()) return "null";
+    if (v.find_first_not_of("0123456789") == std::string::npos) return v;
+    std::string out = "\"";
+    for (const char c : v)
+        if (c != '"' && c != '\\' && uint8_t(c) >= 0x20) out += c;
+    return out + "\"";
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// The comparison: one row per failover.json, in the order given.
+int compare(int argc, char** argv) {
+    if (argc < 4) return usage();
+    const std::string out_path = argv[2];
+    std::string list = "[\n";
+    std::printf("\n| mode | lost_before | lost_detection | lost_arp_miss | time_to_master_ms | "
+                "time_to_first_forward_ms |\n|---|---|---|---|---|---|\n");
+    for (int i = 3; i < argc; ++i) {
+        const std::string text = read_text(argv[i]);
+        YAML::Node n;
+        try {
+            n = YAML::Load(text);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "wg-failover-report: %s: %s\n", argv[i], e.what());
+            return 1;
+        }
+        if (!n.IsMap() || !n["lost_before"]) {
+            std::fprintf(stderr, "wg-failover-report: %s: not a failover report\n", argv[i]);
+            return 1;
+        }
+        const auto cell = [&](const char* k) {
+            return n[k] && !n[k].IsNull() ? n[k].as<std::string>() : std::string("-");
+        };
+        std::printf("| %s | %s | %s | %s | %s | %s |\n", cell("mode").c_str(), cell("lost_before").c_str(),
+                    cell("lost_detection").c_str(), cell("lost_arp_miss").c_str(),
+                    cell("time_to_master_ms").c_str(), cell("time_to_first_forward_ms").c_str());
+        // Each file is one JSON object already: the list holds them as written.
+        size_t end = text.find_last_not_of(" \t\r\n");
+        list += (i > 3 ? ",\n" : "") + text.substr(0, end == std::string::npos ? 0 : end + 1);
+    }
+    list += "\n]\n";
+    std::ofstream out(out_path);
+    out << list;
+    if (!out) {
+        std::perror(out_path.c_str());
+        return 1;
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == "--compare") return compare(argc, argv);
     std::map<std::string, std::string> opt;
-    for (int i = 1; i + 1 < argc; i += 2) opt[argv[i]] = argv[i + 1];
+    for (int i = 1; i + 1 < argc; i += 2)
+        opt[argv[i]] = argv[i + 1];
     if (argc % 2 == 0 || !opt.count("--rx") || !opt.count("--events") || !opt.count("--json") ||
         !opt.count("--series"))
         return usage();
@@ -56,27 +126,38 @@ int main(int argc, char** argv) {
     const auto num = [&](const char* k) { return opt.count(k) ? std::stoull(opt[k]) : 0ull; };
     const int64_t first_after = get<int64_t>(rx, "first_rx_after_event_ns", -1);
     const double offered = get<double>(rx, "offered_pps", 0);
+    const std::string mode = opt.count("--mode") ? opt["--mode"] : "warmgate";
+    const bool hot_backup = opt.count("--hot-backup") && opt["--hot-backup"] == "true";
+    // Equal digests say Device B held Device A's table when A died. Unknown
+    // (no remote backup, or a device did not answer) is null, not false.
+    const std::string da = opt.count("--digest-a") ? opt["--digest-a"] : "";
+    const std::string db = opt.count("--digest-b") ? opt["--digest-b"] : "";
+    const char* digest_equal = da.empty() || db.empty() ? "null" : da == db ? "true" : "false";
+    const std::string to_master =
+        master_ns >= 0 && kill_ns >= 0 ? std::to_string((master_ns - kill_ns) / 1000000) : "null";
+    const std::string to_forward = first_after >= 0 ? std::to_string(first_after / 1000000) : "null";
 
     FILE* out = std::fopen(opt["--json"].c_str(), "w");
     if (out == nullptr) {
         std::perror(opt["--json"].c_str());
         return 1;
     }
-    // No remote backup yet: the devices' tables are not compared by digest;
-    // digest_equal_before_kill stays null rather than claim anything.
-    std::fprintf(out,
-                 "{\n  \"hosts\": %llu,\n  \"offered_pps\": %.1f,\n  \"received\": %llu,\n  \"lost_total\": %llu,\n"
-                 "  \"lost_before\": %llu,\n  \"lost_detection\": %llu,\n  \"lost_arp_miss\": %llu,\n"
-                 "  \"time_to_master_ms\": %s,\n  \"time_to_first_forward_ms\": %s,\n"
-                 "  \"digest_equal_before_kill\": null,\n  \"hot_backup\": false,\n"
-                 "  \"adjacency_entries_before_kill\": {\"DeviceA\": %llu, \"DeviceB\": %llu},\n"
-                 "  \"arp_miss_on_new_master\": %llu\n}\n",
-                 get<unsigned long long>(rx, "hosts", 0), offered, get<unsigned long long>(rx, "received", 0),
-                 get<unsigned long long>(rx, "lost_total", 0), get<unsigned long long>(rx, "lost_before", 0),
-                 get<unsigned long long>(rx, "lost_detection", 0), get<unsigned long long>(rx, "lost_after", 0),
-                 master_ns >= 0 && kill_ns >= 0 ? std::to_string((master_ns - kill_ns) / 1000000).c_str() : "null",
-                 first_after >= 0 ? std::to_string(first_after / 1000000).c_str() : "null", num("--entries-a"),
-                 num("--entries-b"), num("--arp-miss-b"));
+    std::fprintf(
+        out,
+        "{\n  \"mode\": \"%s\",\n  \"hosts\": %llu,\n  \"offered_pps\": %.1f,\n  \"received\": %llu,\n"
+        "  \"lost_total\": %llu,\n  \"lost_before\": %llu,\n  \"lost_detection\": %llu,\n"
+        "  \"lost_arp_miss\": %llu,\n  \"hosts_with_loss_after\": %llu,\n"
+        "  \"time_to_master_ms\": %s,\n  \"time_to_first_forward_ms\": %s,\n"
+        "  \"digest_equal_before_kill\": %s,\n  \"digest_before_kill\": {\"DeviceA\": %s, \"DeviceB\": %s},\n"
+        "  \"hot_backup\": %s,\n"
+        "  \"adjacency_entries_before_kill\": {\"DeviceA\": %llu, \"DeviceB\": %llu},\n"
+        "  \"arp_miss_on_new_master\": %llu\n}\n",
+        mode.c_str(), get<unsigned long long>(rx, "hosts", 0), offered,
+        get<unsigned long long>(rx, "received", 0), get<unsigned long long>(rx, "lost_total", 0),
+        get<unsigned long long>(rx, "lost_before", 0), get<unsigned long long>(rx, "lost_detection", 0),
+        get<unsigned long long>(rx, "lost_after", 0), get<unsigned long long>(rx, "hosts_with_loss_after", 0),
+        to_master.c_str(), to_forward.c_str(), digest_equal, json_scalar(da).c_str(), json_scalar(db).c_str(),
+        hot_backup ? "true" : "false", num("--entries-a"), num("--entries-b"), num("--arp-miss-b"));
     std::fclose(out);
 
     // Series, x = seconds relative to the kill.
@@ -90,13 +171,19 @@ int main(int argc, char** argv) {
         dat << double(i) * bucket_s - t0 << ' ' << s["received"][i].as<uint64_t>() << ' ' << lost << '\n';
     }
 
-    std::printf("\n  hosts                    %llu\n  offered                  %.0f pps\n"
+    const char* why = hot_backup        ? "(after Device B took over; its table was synced)"
+                      : mode == "linux" ? "(after Device B took over: its kernel resolves every host)"
+                                        : "(after Device B took over: no hot backup, it relearns every host)";
+    std::printf("\n  mode                     %s\n  hosts                    %llu\n  offered                 "
+                " %.0f pps\n"
                 "  lost before the kill     %llu\n  lost in VRRP detection   %llu\n"
-                "  lost to ARP misses       %llu   (after Device B took over: no hot backup yet)\n"
-                "  time to Master           %s ms\n  time to first forward    %s ms\n",
-                get<unsigned long long>(rx, "hosts", 0), offered, get<unsigned long long>(rx, "lost_before", 0),
-                get<unsigned long long>(rx, "lost_detection", 0), get<unsigned long long>(rx, "lost_after", 0),
-                master_ns >= 0 && kill_ns >= 0 ? std::to_string((master_ns - kill_ns) / 1000000).c_str() : "?",
-                first_after >= 0 ? std::to_string(first_after / 1000000).c_str() : "?");
+                "  lost to ARP misses       %llu   %s\n"
+                "  time to Master           %s ms\n  time to first forward    %s ms\n"
+                "  digests equal at kill    %s\n",
+                mode.c_str(), get<unsigned long long>(rx, "hosts", 0), offered,
+                get<unsigned long long>(rx, "lost_before", 0),
+                get<unsigned long long>(rx, "lost_detection", 0),
+                get<unsigned long long>(rx, "lost_after", 0), why, master_ns >= 0 ? to_master.c_str() : "?",
+                first_after >= 0 ? to_forward.c_str() : "?", digest_equal);
     return 0;
 }
