@@ -393,7 +393,9 @@ TlsStream::Io TlsStream::fail(TlsFailure f, std::string msg) {
 TlsStream::Io TlsStream::classify(int ret, const char* op) {
     int saved_errno = errno;
     int err = SSL_get_error(ssl_, ret);
-    bool established = SSL_is_init_finished(ssl_);
+    // Not SSL_is_init_finished(): after a fatal error OpenSSL leaves the
+    // established state, and an EOF on a live session must read as "closed".
+    const bool established = established_;
     switch (err) {
     case SSL_ERROR_WANT_READ:
         return Io::want_read;
@@ -481,6 +483,7 @@ TlsStream::Io TlsStream::handshake() {
         TlsFailure f = failure_of_verify(int(v));
         return fail(f, "handshake: " + std::string(help_of(f)) + ": " + X509_verify_cert_error_string(v));
     }
+    established_ = true;
     return Io::ok;
 }
 

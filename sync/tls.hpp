@@ -100,6 +100,7 @@ class TlsStream {
     SSL* ssl_ = nullptr;
     const TlsContext& ctx_;
     bool server_;
+    bool established_ = false; // the handshake completed (survives a later fatal error)
     TlsFailure failure_ = TlsFailure::other;
     std::string error_;
 };

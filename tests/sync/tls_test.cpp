@@ -239,6 +239,28 @@ TEST_F(TlsTest, RightCaBothSidesEstablishesAndCarriesData) {
     EXPECT_EQ(read_outcome(server, sp.fd[0], got), Io::closed);
 }
 
+// A peer process that dies (no close_notify: kill -9) on an established
+// session reads as `closed`, not as a handshake failure: the RBS reports
+// "peer closed" and reconnects.
+TEST_F(TlsTest, EofWithoutCloseNotifyOnLiveSessionIsClosed) {
+    auto server_ctx = context(pki_->device_a, pki_->ca);
+    auto client_ctx = context(pki_->device_b, pki_->ca);
+    ASSERT_TRUE(server_ctx && client_ctx);
+    SocketPair sp;
+    TlsStream server(*server_ctx, sp.fd[0], true);
+    {
+        TlsStream client(*client_ctx, sp.fd[1], false);
+        auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+        ASSERT_EQ(ss, Step::done) << server.error();
+        ASSERT_EQ(cs, Step::done) << client.error();
+    }
+    close(sp.fd[1]); // no shutdown(): the process died
+    sp.fd[1] = -1;
+    std::vector<uint8_t> got;
+    EXPECT_EQ(read_outcome(server, sp.fd[0], got), Io::closed) << server.error();
+    EXPECT_NE(server.error().find("without close_notify"), std::string::npos) << server.error();
+}
+
 // The peer vanishing must not raise SIGPIPE (the appliance does not ignore
 // it): the write fails with io_error and the process lives on.
 TEST_F(TlsTest, WriteAfterPeerClosedIsAnErrorNotASignal) {

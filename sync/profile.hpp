@@ -1,0 +1,154 @@
+// The remote-backup profile (RBP; seed `remote-backup-profile profile1`:
+// `service-type arp`, `backup-id 10 remote-backup-service service1`,
+// `peer-backup hot`, `vrrp-id 1 interface GigabitEthernet0/1/0`): replicates
+// the ARP table over an RBS channel from the device whose tracked VRRP group
+// is Master to the one where it is not, so the standby's fast path is warm
+// (issue 5 item 3). Pure: no sockets, no clock (time comes with each call),
+// no DPDK; the ARP service is the real one (control/arp, itself pure).
+//
+// Protocol (docs/sync-protocol.md): on every session both sides send hello.
+// The Master (sender) then resumes with deltas after the Slave's held_seq
+// when its log still reaches back and the epochs match, else sends a full
+// snapshot (batch backup). Changes are coalesced per key into delta batches
+// of at most `batch_max_entries` or `batch_max_delay_ms`. The Slave installs
+// each entry with arp::Service::install_synced / remove_synced, acks
+// cumulatively, and compares the Master's digest checks with its own
+// replicated table; a mismatch or a sequence gap asks for a resync
+// (snapshot), counted.
+//
+// Replicated table: both sides keep the set {(interface name, ip, mac)} of
+// what was replicated (Master: what it sent; Slave: what it received) with an
+// order-independent digest (sum of a 64-bit mix per entry, so equal sets give
+// equal digests in any order). Static entries are never replicated.
+//
+// Preempt hold (DESIGN "Mastership should not be taken back before the
+// returning device has been synced"): while the role is Slave and a session
+// with the peer is up but the batch backup has not completed, preempt_hold()
+// is true (with the reason for display); the adapter feeds it to
+// vrrp::Service::set_preempt_hold. With no peer session, nothing is held
+// (a peer that never comes must not block Mastership).
+//
+// Thread-safety: control lcore only.
+#pragma once
+
+#include "common/counters.hpp"
+#include "control/arp/service.hpp"
+#include "control/report.hpp"
+#include "sync/channel.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wg::sync {
+
+using Time = std::chrono::steady_clock::time_point;
+
+enum class Role : uint8_t { slave, master }; // from the tracked VRRP group: Master → master, else slave
+
+// X(key, help): the profile's counters, defined once (STYLE rule 5); shown
+// by `display remote-backup-profile` under "Counters".
+#define WG_SYNC_PROFILE_COUNTERS(X)                                                                          \
+    X(snapshots_sent, "full snapshots (batch backups) sent")                                                 \
+    X(snapshots_received, "full snapshots received and applied")                                             \
+    X(entries_sent, "entries sent in snapshots and deltas")                                                  \
+    X(entries_installed, "entries installed with install_synced")                                            \
+    X(entries_removed, "synced entries removed (peer delete or stale after a snapshot)")                     \
+    X(install_refused, "installs the ARP service refused (static, own address, subnet, full)")               \
+    X(unknown_interface, "entries on an interface the other side does not name or have")                     \
+    X(batches_sent, "delta batches sent")                                                                    \
+    X(batches_received, "delta batches received")                                                            \
+    X(acks, "acks sent (Slave) or received (Master)")                                                        \
+    X(digest_checks, "digest checks sent (Master) or compared (Slave)")                                      \
+    X(digest_mismatches, "digest comparisons that differed (repaired by a snapshot)")                        \
+    X(resyncs_requested, "resync requests sent (Slave) or received (Master)")                                \
+    X(gaps, "delta batches that did not follow the last applied seq")                                        \
+    X(split_brain_frames, "data frames received while Master (both sides Master)")                           \
+    X(protocol_errors, "undecodable or unexpected frames")                                                   \
+    X(resumes, "sessions resumed from the change log instead of a snapshot")                                 \
+    X(backpressure_pauses, "sends paused above the channel's high-water mark")                               \
+    X(changes_missed, "ARP change seqs never seen by on_change (forces a snapshot)")
+
+enum class ProfileCounter : unsigned { WG_SYNC_PROFILE_COUNTERS(WG_COUNTER_ENUM) count_ };
+inline constexpr CounterInfo kProfileCounterInfo[] = {WG_SYNC_PROFILE_COUNTERS(WG_COUNTER_INFO)};
+using ProfileStats = CounterBlock<ProfileCounter, unsigned(ProfileCounter::count_)>;
+
+struct ProfileOptions {
+    std::string name;    // profile1
+    std::string service; // service1 (the RBS)
+    uint32_t backup_id = 0;
+    uint8_t vrid = 0;
+    std::string vrrp_interface;              // GigabitEthernet0/1/0
+    std::vector<std::string> interfaces;     // interfaces bound to the profile (display "Interface")
+    // Local ifindex → interface name, for every ARP interface (the hello's
+    // table, and the receiver's mapping of the peer's iface ids).
+    std::vector<std::pair<uint16_t, std::string>> ifnames;
+    std::string node;                        // sysname
+    uint32_t index = 0x1001;                 // Profile-Index shown by display
+    uint32_t batch_max_entries = 512;        // delta batch size cap
+    uint32_t batch_max_delay_ms = 2;         // delta batch deadline after its first change
+    uint32_t log_entries = 1u << 20;         // changes kept for resume after a reconnect
+    uint32_t digest_interval_ms = 1000;      // Master → Slave digest checks
+    uint32_t snapshot_chunk = 4096;          // entries per snapshot_entries frame
+    bool hold_preempt_until_synced = true;
+    uint64_t epoch = 0;                      // 0: chosen at random
+};
+
+class Profile final : public ChannelListener, public arp::ChangeListener {
+  public:
+    // `arp` and `channel` outlive the profile. The profile does not attach
+    // itself: the caller calls rbs.attach(backup_id, &profile) and forwards
+    // arp changes to on_change() (one ChangeListener slot in arp::Service).
+    Profile(const ProfileOptions& options, arp::Service& arp, Channel& channel, std::function<Time()> now);
+    ~Profile() override;
+
+    // The tracked group's state changed (Master → master; anything else → slave).
+    void set_role(Role r);
+    Role role() const;
+
+    // `warmgatectl batch-backup now`: on the Master, send a full snapshot now;
+    // on the Slave, ask the Master for one. False with `why` when the session is down.
+    bool batch_backup_now(std::string& why);
+
+    // Deadlines: flush a delta batch, digest check, resume a paused snapshot.
+    void tick(Time now);
+    std::optional<Time> next_deadline() const;
+
+    bool preempt_hold() const;
+    std::string preempt_hold_reason() const; // "" when not held
+    // Called whenever preempt_hold() changes (the adapter sets the VRRP hold).
+    void on_preempt_hold_change(std::function<void(bool)> cb);
+
+    // In sync: the session is up, the batch backup completed, and the last
+    // digest comparison matched.
+    bool in_sync() const;
+    uint64_t digest() const;  // of the local replicated table
+    uint64_t peer_digest() const;
+    size_t entries() const;
+    const ProfileStats& stats() const;
+
+    // ChannelListener
+    void on_up() override;
+    void on_frame(std::span<const uint8_t> frame) override;
+    void on_writable() override;
+    void on_down(std::string_view reason) override;
+    // arp::ChangeListener (records only; never calls back into arp)
+    void on_change(const arp::Change& c) override;
+
+    const ProfileOptions& options() const;
+    // `display remote-backup-profile [NAME]`: the seed's fields and layout
+    // (label width 21, rule width 47), then sync figures (entries sent /
+    // installed, batches, last batch latency, local and peer digest, in sync),
+    // and counters. "Peer State" is the peer's role from its hello ("--" without one).
+    void add_to(control::Report& r, Time now) const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace wg::sync
