@@ -25,6 +25,8 @@ Appliance::Appliance(config::Config config)
     : config_(std::move(config)), cli_(loop_, config_.control.socket) {}
 
 Appliance::~Appliance() {
+    if (control_) control_->set_replication(nullptr);
+    backup_.reset();
     control_.reset();
     stop_workers();
     workers_.clear();
@@ -140,12 +142,21 @@ int Appliance::run() {
         control_ = std::make_unique<ControlPlane>(loop_, config_, *dp_, ports_);
         ok = control_->start(error) && launch_workers(error);
     }
+    if (ok) {
+        // Remote backup last: a peer may connect and send its table at once,
+        // and the Slave installs straight into the running fast path.
+        backup_ = std::make_unique<RemoteBackup>(loop_, config_, control_->arp(), control_->vrrp(),
+                                                 control_->interface_names());
+        control_->set_replication(backup_.get());
+        ok = backup_->start(error);
+    }
     if (!ok) {
         std::fprintf(stderr, "warmgate: %s\n", error.c_str());
         return 1;
     }
     register_commands();
     register_debug_commands();
+    backup_->register_commands(cli_);
     if (!cli_.start(error)) {
         std::fprintf(stderr, "warmgate: %s\n", error.c_str());
         return 1;
@@ -155,7 +166,8 @@ int Appliance::run() {
             std::fprintf(stderr, "warmgate: cannot watch signals\n");
             return 1;
         }
-    if (!telemetry_.attach({"version", "interface", "statistics", "vrrp", "arp"}, error)) {
+    if (!telemetry_.attach({"version", "interface", "statistics", "vrrp", "arp", "remote-backup-service",
+                           "remote-backup-profile"}, error)) {
         std::fprintf(stderr, "warmgate: %s\n", error.c_str());
         return 1;
     }
@@ -173,11 +185,14 @@ int Appliance::run() {
     cli_.stop();
     // RFC 5798 §6.4.3: a Master leaving sends priority 0 so that the Backup
     // takes over after Skew_Time. Give the workers a moment to send it.
+    backup_->stop();
     control_->shutdown();
     // Wait (bounded) until worker 0 took the frames, then one more drain
     // period and a margin: on a loaded machine the worker may be descheduled.
     for (int i = 0; i < 100 && rte_ring_count(dp_->inject_ring(0)) != 0; ++i) rte_delay_ms(2);
     rte_delay_ms(20);
+    control_->set_replication(nullptr);
+    backup_.reset();
     control_.reset();
     stop_workers();
     workers_.clear();

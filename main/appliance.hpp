@@ -13,6 +13,7 @@
 #include "fastpath/ports.hpp"
 #include "fastpath/worker.hpp"
 #include "main/control_plane.hpp"
+#include "main/remote_backup.hpp"
 #include "main/telemetry.hpp"
 
 #include <atomic>
@@ -52,6 +53,7 @@ class Appliance {
     std::unique_ptr<fastpath::Dataplane> dp_;
     std::vector<std::unique_ptr<fastpath::Worker>> workers_;
     std::unique_ptr<ControlPlane> control_;
+    std::unique_ptr<RemoteBackup> backup_; // after control_: it holds references into it
     std::vector<unsigned> worker_lcores_;
     std::atomic<bool> stop_workers_{false};
     control::TimePoint started_{}; // for `display version`'s uptime

@@ -238,8 +238,16 @@ void ControlPlane::on_resolved(uint16_t ifindex, Ipv4 ip, bool ok) {
 // known host for route export; forwarding does not depend on them (the
 // connected route resolves the same neighbour). The remote-backup layer
 // will subscribe here too.
+std::vector<std::pair<uint16_t, std::string>> ControlPlane::interface_names() const {
+    std::vector<std::pair<uint16_t, std::string>> out;
+    const auto& ports = ports_.ports();
+    for (uint16_t i = 0; i < ports.size(); ++i) out.emplace_back(i, ports[i].spec.ifname);
+    return out;
+}
+
 void ControlPlane::on_change(const arp::Change& c) {
     count(Counter::adjacency_changes);
+    if (replication_ != nullptr) replication_->on_change(c);
     const auto& ports = ports_.ports();
     if (c.ifindex >= ports.size()) return;
     if (c.kind == arp::Change::Kind::add) {

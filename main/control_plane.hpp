@@ -65,8 +65,12 @@ class ControlPlane final : public arp::ResolveListener, public arp::ChangeListen
 
     // arp::ResolveListener: releases or drops the packets held for (ifindex, ip).
     void on_resolved(uint16_t ifindex, Ipv4 ip, bool ok) override;
-    // arp::ChangeListener: every table change (replication consumes these).
+    // arp::ChangeListener: every table change: host routes here, then the
+    // remote-backup layer (set_replication) replicates it.
     void on_change(const arp::Change& c) override;
+    void set_replication(arp::ChangeListener* l) { replication_ = l; }
+    // (ifindex, name) of every DPDK port, as the ARP service numbers them.
+    std::vector<std::pair<uint16_t, std::string>> interface_names() const;
 
   private:
     void on_local(rte_mbuf* m, uint16_t ifindex);
@@ -88,6 +92,7 @@ class ControlPlane final : public arp::ResolveListener, public arp::ChangeListen
     std::unique_ptr<FastPathAdjacency> store_;
     std::unique_ptr<vrrp::Service> vrrp_;
     std::unique_ptr<arp::Service> arp_;
+    arp::ChangeListener* replication_ = nullptr;
     std::vector<bool> link_up_;
     std::map<std::pair<uint16_t, uint32_t>, std::vector<rte_mbuf*>> held_;
     size_t held_total_ = 0;

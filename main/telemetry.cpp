@@ -1,5 +1,7 @@
 #include "main/telemetry.hpp"
 
+#include <algorithm>
+
 #include <rte_telemetry.h>
 
 #include <cctype>
@@ -116,7 +118,10 @@ TelemetryBridge::~TelemetryBridge() {
 bool TelemetryBridge::attach(const std::vector<std::string>& displays, std::string& error) {
     g_bridge = this;
     for (const auto& name : displays) {
-        const std::string path = "/warmgate/" + name;
+        // DPDK telemetry names allow letters, digits, '_' and '/': the
+        // display's dashes become underscores (/warmgate/remote_backup_profile).
+        std::string path = "/warmgate/" + name;
+        std::replace(path.begin(), path.end(), '-', '_');
         const std::string help = "warmgate: display " + name + " (params: further words, e.g. an interface name)";
         if (rte_telemetry_register_cmd(path.c_str(), on_request, help.c_str()) != 0) {
             error = "cannot register telemetry command " + path;
@@ -153,7 +158,9 @@ int TelemetryBridge::on_request(const char* cmd, const char* params, rte_tel_dat
     if (self == nullptr) return -1;
     Job job;
     job.request.json = true;
-    job.request.words = {"display", std::string(cmd).substr(std::string("/warmgate/").size())};
+    std::string display = std::string(cmd).substr(std::string("/warmgate/").size());
+    std::replace(display.begin(), display.end(), '_', '-'); // back to the CLI's word
+    job.request.words = {"display", display};
     std::istringstream extra(params ? params : "");
     for (std::string w; extra >> w;) job.request.words.push_back(w);
     {
