@@ -116,6 +116,7 @@ struct Profile::Impl {
         bool active = false;
         uint64_t seq = 0, epoch = 0;
         uint32_t expected = 0, received = 0;
+        size_t held_before = 0; // remote + unknown entries at snapshot_begin (0: nothing can be stale)
         Time started{};
     } in;
 

@@ -189,12 +189,17 @@ void Profile::Impl::on_snapshot_begin(uint64_t seq, const wire::SnapshotBegin& b
     in.epoch = b.epoch;
     in.expected = b.entries;
     in.received = 0;
+    in.held_before = remote.size() + unknown.size();
     in.started = t;
     ++gen;
     r_valid = false;
     digest_ok = resync_outstanding = false;
     unknown.clear();
     remote.reserve(std::min<uint32_t>(b.entries, 1u << 23)); // a hint from the peer: bounded
+    // The installs below also land in `local` (through on_change) and in the
+    // ARP service: size all three once instead of rehashing 20 times each.
+    arp.reserve(std::min<size_t>(size_t(b.entries) + arp.size(), 1u << 23));
+    local.reserve(std::min<size_t>(size_t(b.entries) + local.size(), 1u << 23));
 }
 
 void Profile::Impl::on_snapshot_entries(const wire::Batch& b, Time t) {
@@ -218,10 +223,13 @@ void Profile::Impl::on_snapshot_end(uint64_t seq, const wire::SnapshotEnd& e, Ti
     }
     // Stale: held before and not in this snapshot (removed on the Master
     // while the session was down, or installed by an earlier Master).
+    // A Slave that held nothing (a restart: the common cold case) has
+    // nothing stale, and skips a walk over the whole table.
     std::vector<uint64_t> stale;
-    remote.for_each([&](uint16_t ifindex, Ipv4 ip, const Table::Value& v) {
-        if (v.tag != gen) stale.push_back(Table::key(ifindex, ip));
-    });
+    if (in.held_before != 0)
+        remote.for_each([&](uint16_t ifindex, Ipv4 ip, const Table::Value& v) {
+            if (v.tag != gen) stale.push_back(Table::key(ifindex, ip));
+        });
     for (uint64_t k : stale) {
         const uint16_t ifindex = uint16_t(k >> 32);
         const Ipv4 ip{uint32_t(k)};

@@ -239,6 +239,9 @@ class Service {
             if (e.in_store) f(static_cast<const EntryView&>(view(key, e)));
     }
     size_t size() const { return entries_.size(); }
+    // Room for `n` entries without rehashing (a batch backup announces its
+    // size: 1M inserts into a growing table rehash ~20 times).
+    void reserve(size_t n) { entries_.reserve(n); }
     size_t pending() const { return pending_.size(); }
     uint64_t seq() const { return seq_; }
 
