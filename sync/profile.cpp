@@ -120,8 +120,11 @@ void Profile::Impl::end_session() {
     peer_digest.reset();
 }
 
+// Held only once the peer's profile has said hello: a peer without a profile
+// of this backup-id (a typo: it answers backup_id_mismatch and never says
+// hello) or without one at all must not block Mastership forever.
 bool Profile::Impl::hold() const {
-    return opt.hold_preempt_until_synced && role == Role::slave && up && !synced;
+    return opt.hold_preempt_until_synced && role == Role::slave && up && peer_hello && !synced;
 }
 
 void Profile::Impl::update_hold() {
@@ -438,6 +441,11 @@ bool Profile::batch_backup_now(std::string& why) {
 
 void Profile::tick(Time now) {
     Impl& s = *impl_;
+    // A Slave's resync request that the Master did not act on (it was not
+    // serving then: its own group flapping, or both sides Master) is asked
+    // again once per digest interval until a snapshot begins.
+    if (s.role == Role::slave && s.up && s.resync_outstanding && !s.in.active && now >= s.resync_retry_at)
+        s.request_resync(wire::ResyncReason::requested, true);
     if (!s.serving) return;
     if (s.out.active) {
         s.pump(now);
@@ -455,9 +463,12 @@ void Profile::tick(Time now) {
 
 std::optional<Time> Profile::next_deadline() const {
     const Impl& s = *impl_;
+    if (s.role == Role::slave && s.up && s.resync_outstanding && !s.in.active) return s.resync_retry_at;
     if (!s.serving) return std::nullopt;
     if (s.need_snapshot) return s.missed_at;
-    if (s.paused_at) return s.retry_at;
+    // A pause only matters while something waits to be sent; otherwise its
+    // stale retry time would make every poll "due".
+    if (s.paused_at && (s.out.active || !s.pending.empty())) return s.retry_at;
     Time d = s.next_digest;
     if (!s.out.active && !s.pending.empty())
         d = std::min(d, s.pending_since + std::chrono::milliseconds(s.opt.batch_max_delay_ms));
@@ -471,7 +482,6 @@ bool Profile::preempt_hold() const {
 std::string Profile::preempt_hold_reason() const {
     const Impl& s = *impl_;
     if (!s.hold()) return "";
-    if (!s.peer_hello) return "waiting for the peer's hello";
     if (s.in.active)
         return "batch backup in progress (" + std::to_string(s.in.received) + " of " +
                std::to_string(s.in.expected) + " entries)";

@@ -112,6 +112,7 @@ struct Profile::Impl {
     bool synced = false;    // batch backup (or resume) completed in this session
     bool digest_ok = false; // the last comparison matched
     bool resync_outstanding = false;
+    Time resync_retry_at{}; // a Slave repeats an unanswered resync request from then on
     struct {
         bool active = false;
         uint64_t seq = 0, epoch = 0;

@@ -169,6 +169,7 @@ void Profile::Impl::apply(const wire::Entry& e, Time t) {
 void Profile::Impl::request_resync(wire::ResyncReason why, bool force) {
     if (resync_outstanding && !force) return; // one request until the snapshot begins
     resync_outstanding = true;
+    resync_retry_at = now() + std::chrono::milliseconds(std::max<uint32_t>(opt.digest_interval_ms, 100));
     wire::Message m = header(wire::Type::resync_request, r_valid ? applied : 0);
     m.body = wire::ResyncRequest{why};
     send(m);

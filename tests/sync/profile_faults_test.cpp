@@ -107,9 +107,9 @@ TEST_F(FaultTest, ResumeWithNothingToSendStillCompletes) {
     link.deliver();
     ASSERT_EQ(a.arp->add_static(0, host_ip(500), host_mac(500), now), arp::Status::ok);
     link.connect();
-    EXPECT_TRUE(b.profile->preempt_hold());
     settle();
     EXPECT_FALSE(b.profile->preempt_hold());
+    EXPECT_EQ(b.holds, (std::vector<bool>{true, false, true, false})); // held again until the resume completed
     EXPECT_EQ(a.count(C::resumes), 1u);
     EXPECT_EQ(b.count(C::resumes), 1u);
     EXPECT_TRUE(a.profile->in_sync());
@@ -340,6 +340,27 @@ TEST_F(FaultTest, RandomFaultsAlwaysConverge) {
     }
     EXPECT_GT(a.count(C::resumes) + a.count(C::snapshots_sent), 2u);
     EXPECT_EQ(b.count(C::digest_mismatches), 0u);
+}
+
+// A resync request that reaches a Master not serving at that moment (its own
+// group flapping) is asked again a digest interval later, not forgotten.
+TEST_F(FaultTest, UnansweredResyncRequestIsRepeated) {
+    synced_pair(20);
+    a.profile->set_role(Role::slave); // A's group flaps: Backup for a moment
+    std::string why;
+    ASSERT_TRUE(b.profile->batch_backup_now(why)) << why; // the Slave asks for a full batch
+    link.deliver();
+    link.deliver();
+    EXPECT_EQ(a.count(C::snapshots_sent), 1u); // not served: A was not Master
+    a.profile->set_role(Role::master);
+    settle(50);
+    const auto requests = b.count(C::resyncs_requested);
+    advance(1100ms); // one digest interval
+    settle();
+    EXPECT_GT(b.count(C::resyncs_requested), requests);
+    EXPECT_EQ(a.count(C::snapshots_sent), 2u);
+    EXPECT_EQ(b.count(C::snapshots_received), 2u);
+    expect_converged();
 }
 
 } // namespace
