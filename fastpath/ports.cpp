@@ -6,6 +6,11 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -188,13 +193,45 @@ void Ports::close_all() {
     }
 }
 
-LinkState Ports::link(uint16_t port_id) {
+namespace {
+
+// `iface=NAME` of a kernel-backed vdev's devargs; empty for other ports.
+std::string kernel_iface(const Port& p) {
+    if (p.driver.find("af_packet") == std::string::npos) return {};
+    const std::string& a = p.spec.devargs;
+    for (size_t at = a.find("iface="); at != std::string::npos; at = a.find("iface=", at + 1)) {
+        if (at != 0 && a[at - 1] != ',') continue;
+        const size_t from = at + 6, to = a.find(',', from);
+        return a.substr(from, to == std::string::npos ? std::string::npos : to - from);
+    }
+    return {};
+}
+
+// IFF_UP and IFF_RUNNING (carrier) of a kernel interface; false when it is gone.
+bool kernel_link_up(const std::string& ifname) {
+    if (ifname.size() >= IFNAMSIZ) return false;
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return true; // cannot tell: trust the PMD
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, ifname.c_str(), ifname.size());
+    const bool ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+    close(fd);
+    return ok && (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+} // namespace
+
+LinkState Ports::link(const Port& p) {
     rte_eth_link l{};
     LinkState s;
-    if (rte_eth_link_get_nowait(port_id, &l) == 0) {
+    if (rte_eth_link_get_nowait(p.port_id, &l) == 0) {
         s.up = l.link_status == RTE_ETH_LINK_UP;
         s.speed_mbps = l.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : l.link_speed;
         s.full_duplex = l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+    }
+    if (s.up) {
+        const std::string k = kernel_iface(p);
+        if (!k.empty()) s.up = kernel_link_up(k);
     }
     return s;
 }

@@ -78,7 +78,11 @@ class Ports {
     const Port* find(std::string_view ifname) const;
     rte_mempool* pool() const { return pool_; }
 
-    static LinkState link(uint16_t port_id);
+    // The port's link. For ports over a kernel interface (net_af_packet's
+    // `iface=NAME`) the PMD reports "up" whatever that interface does (DPDK
+    // 22.11), so the kernel's IFF_UP and IFF_RUNNING of NAME decide too: a
+    // user port set down must take VRRP down. Control lcore (one ioctl).
+    static LinkState link(const Port& p);
     static PortStats stats(uint16_t port_id);
 
   private:

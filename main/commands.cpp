@@ -54,7 +54,7 @@ void Appliance::register_commands() {
                 const auto& p = ports[i];
                 if (!ctx.args.empty() && ctx.args[0] != p.spec.ifname) continue;
                 found = true;
-                const auto link = fastpath::Ports::link(p.port_id);
+                const auto link = fastpath::Ports::link(p);
                 const auto st = fastpath::Ports::stats(p.port_id);
                 const uint64_t word = dp_->iface_word(i);
                 Section& s = report.add_list_item("interfaces", p.spec.ifname);

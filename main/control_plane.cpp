@@ -96,7 +96,7 @@ void ControlPlane::shutdown() {
 void ControlPlane::poll_links() {
     const auto& ports = ports_.ports();
     for (uint16_t i = 0; i < ports.size(); ++i) {
-        const bool up = fastpath::Ports::link(ports[i].port_id).up;
+        const bool up = fastpath::Ports::link(ports[i]).up;
         if (up == link_up_[i]) continue;
         link_up_[i] = up;
         vrrp_->link_changed(i, up);
