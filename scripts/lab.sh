@@ -33,6 +33,8 @@
 #
 # Environment: WARMGATE_BUILD (default build/), LAB_DIR (default lab-run/),
 #              LAB_RECOVER_DELAY (default 2: the seed's 20 s shortened for a 2-minute demo),
+#              LAB_PREEMPT_DELAY (default 600, the seed's: the returning Device A's preempt delay;
+#              the lab suite shortens it),
 #              LAB_NOTIFY_MASTER (a command; the device's name is appended; run when a device
 #              becomes Master of the user-side group).
 set -euo pipefail
@@ -40,6 +42,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WARMGATE_BUILD:-$root/build}
 lab=${LAB_DIR:-$root/lab-run}
 recover=${LAB_RECOVER_DELAY:-2}
+preempt=${LAB_PREEMPT_DELAY:-600}
 namespaces=(wg-lsw wg-hosts wg-a wg-b wg-core)
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
@@ -61,7 +64,8 @@ veth() { # veth NAME_A NS_A NAME_B NS_B
 
 device_config() { # device_config a|b
   # Lab overrides of the seed's example: control sockets in the lab dir and
-  # a short recover delay (the seed's 20 s, shortened for a 2-minute demo).
+  # a short recover delay (the seed's 20 s, shortened for a 2-minute demo);
+  # the preempt delay only when LAB_PREEMPT_DELAY asks (tests/lab).
   # The certificates are the lab's own (certs/ next to the config).
   # The example's static ARP entry (10.1.1.50 at 02:00:00:00:00:50) would
   # point a lab host at a MAC nobody owns: the lab learns every host.
@@ -70,6 +74,7 @@ device_config() { # device_config a|b
   sed -e "s#/run/warmgate/Device\(.\)\.sock#$lab/Device\1.sock#" \
       -e "s#address: 10\.1\.1\.\([12]\)/24#address: 10.1.1.\1/16#" \
       -e "s#recover_delay: 20 #recover_delay: $recover #" \
+      -e "s#preempt: {delay: 600}#preempt: {delay: $preempt}#" \
       -e '/^arp_static:/,+1d' \
       "$root/config/examples/device-$1.yaml" > "$lab/device-$1.yaml"
   # warmgate-nosync: the same device without remote backup. The top-level

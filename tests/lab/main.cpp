@@ -1,0 +1,54 @@
+// GoogleTest main for the lab suite (issue 6 item 5): after GoogleTest's own
+// flags, argv holds the programs under test as meson passes them (warmgate
+// warmgatectl warmgate-config wg-trafgen: listing them makes `meson test`
+// build them first). scripts/lab.sh comes from WARMGATE_SOURCE_ROOT and runs
+// the programs of WARMGATE_BUILD_ROOT. Network namespaces need root: without
+// it every test is skipped with meson's skip code (77), saying why.
+#include "tests/lab/lab_driver.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+int main(int argc, char** argv) {
+    testing::InitGoogleTest(&argc, argv);
+    if (argc != 5) {
+        std::fprintf(stderr, "usage: %s [gtest flags] WARMGATE WARMGATECTL WARMGATE-CONFIG WG-TRAFGEN\n",
+                     argv[0]);
+        return 2;
+    }
+    if (geteuid() != 0) {
+        std::printf("lab: needs root (network namespaces, veth pairs, scripts/lab.sh): skipped\n");
+        return 77;
+    }
+    std::string path[5];
+    for (int i = 1; i < 5; ++i) {
+        char* real = realpath(argv[i], nullptr);
+        if (real == nullptr || access(real, X_OK) != 0) {
+            std::fprintf(stderr, "%s: %s is not executable\n", argv[0], argv[i]);
+            std::free(real);
+            return 2;
+        }
+        path[i] = real;
+        std::free(real);
+    }
+    const char* source = std::getenv("WARMGATE_SOURCE_ROOT");
+    const char* build = std::getenv("WARMGATE_BUILD_ROOT");
+    if (source == nullptr || build == nullptr) {
+        std::fprintf(stderr,
+                     "%s: WARMGATE_SOURCE_ROOT and WARMGATE_BUILD_ROOT must be set (meson test does)\n",
+                     argv[0]);
+        return 2;
+    }
+    wg::apptest::set_programs({path[1], path[2], path[3], ""});
+    wg::labtest::set_paths({source, build, path[2], path[4]});
+    // A child closing its end early must fail a write, not kill the test.
+    std::signal(SIGPIPE, SIG_IGN);
+    wg::labtest::install_emergency_down();
+    return RUN_ALL_TESTS();
+}
