@@ -133,11 +133,18 @@ void Service::on_frame(uint16_t ifindex, std::span<const uint8_t> frame) {
 
 void Service::feed(Group& g, const Event& ev) {
     const State before = g.machine.state();
-    perform(g, g.machine.handle(ev, loop_.now()));
+    const Actions actions = g.machine.handle(ev, loop_.now());
+    perform(g, actions);
     const State after = g.machine.state();
-    if (after == before) return;
-    if (g.cfg.group.admin) tell_followers(g);
-    if (state_cb_) state_cb_(g.cfg.ifindex, g.cfg.group.vrid, after);
+    if (after != before) {
+        if (g.cfg.group.admin) tell_followers(g);
+        if (state_cb_) state_cb_(g.cfg.ifindex, g.cfg.group.vrid, after);
+    }
+    // Notify hooks last: "I am Master" must be true of the whole device when
+    // the hook runs, followers (the network-side group that pulls the
+    // downlink over) included.
+    for (const Action& a : actions)
+        if (a.kind == ActionKind::notify) run_hook(g, a.state);
 }
 
 void Service::perform(Group& g, const Actions& actions) {
@@ -176,8 +183,7 @@ void Service::perform(Group& g, const Actions& actions) {
             refresh_garps(g, false);
             forwarding_.set_master(g.cfg.ifindex, g.cfg.group.vrid, false);
             break;
-        case ActionKind::notify:
-            run_hook(g, a.state);
+        case ActionKind::notify: // after the followers: feed()
             break;
         }
     }
