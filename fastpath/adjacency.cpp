@@ -1,5 +1,7 @@
 #include "fastpath/adjacency.hpp"
 
+#include "common/hash.hpp"
+
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -58,14 +60,8 @@ int key_compare(const void* a, const void* b, size_t /*key_len*/) {
     return x != y;
 }
 
-// The splitmix64 finaliser: a bijection on 64 bits with full avalanche.
 constexpr uint64_t mix64(uint64_t x) noexcept {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
+    return splitmix_finalize(x);
 }
 
 // An ARP entry is for a unicast host (RFC 826; RFC 1112 §6.4 maps multicast

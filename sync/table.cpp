@@ -1,19 +1,14 @@
 // The replicated table and its digest (table.hpp).
 #include "sync/table.hpp"
 
+#include "common/hash.hpp"
+
 namespace wg::sync {
 
 namespace {
 
-// splitmix64's finalizer (Stafford's "Mix13"): a bijection on 64 bits whose
-// every output bit depends on every input bit.
-uint64_t fmix(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
+constexpr uint64_t fmix(uint64_t x) {
+    return splitmix_finalize(x);
 }
 
 const std::string kNoName;

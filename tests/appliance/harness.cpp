@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -27,6 +28,25 @@ const Programs& programs() {
 }
 void set_programs(Programs p) {
     g_programs = std::move(p);
+}
+
+bool resolve_programs(int argc, char** argv, int count, const char* names, std::vector<std::string>& out) {
+    if (argc != count + 1) {
+        std::fprintf(stderr, "usage: %s [gtest flags] %s\n", argv[0], names);
+        return false;
+    }
+    out.clear();
+    for (int i = 1; i <= count; ++i) {
+        char* real = realpath(argv[i], nullptr);
+        const bool ok = real != nullptr && access(real, X_OK) == 0;
+        if (ok) out.emplace_back(real);
+        std::free(real);
+        if (!ok) {
+            std::fprintf(stderr, "%s: %s is not executable\n", argv[0], argv[i]);
+            return false;
+        }
+    }
+    return true;
 }
 
 bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {

@@ -28,6 +28,12 @@ struct Programs {
 const Programs& programs();
 void set_programs(Programs p);
 
+// The programs a test main receives after GoogleTest's flags (meson passes
+// them relative to the build directory): `count` of them as absolute paths.
+// On a wrong count prints "usage: ARGV0 [gtest flags] NAMES", on a path
+// that is not executable says which; both return false (exit code 2).
+bool resolve_programs(int argc, char** argv, int count, const char* names, std::vector<std::string>& out);
+
 // Generous bounds: they only decide when a stuck wait gives up.
 inline constexpr auto kStartTimeout = 30s;
 inline constexpr auto kStopTimeout = 30s;

@@ -12,30 +12,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s [gtest flags] WARMGATE WARMGATECTL\n", argv[0]);
-        return 2;
-    }
+    std::vector<std::string> path;
+    if (!wg::apptest::resolve_programs(argc, argv, 2, "WARMGATE WARMGATECTL", path)) return 2;
     if (geteuid() != 0) {
         std::printf("interop: needs root (network namespaces, veth pairs, keepalived): skipped\n");
         return 77;
     }
-    // Absolute paths: meson passes them relative to the build directory.
-    std::string path[3];
-    for (int i = 1; i < 3; ++i) {
-        char* real = realpath(argv[i], nullptr);
-        if (real == nullptr || access(real, X_OK) != 0) {
-            std::fprintf(stderr, "%s: %s is not executable\n", argv[0], argv[i]);
-            std::free(real);
-            return 2;
-        }
-        path[i] = real;
-        std::free(real);
-    }
-    wg::apptest::set_programs({path[1], path[2], "", ""});
+    wg::apptest::set_programs({path[0], path[1], "", ""});
     {
         wg::apptest::TempDir scratch;
         wg::interop::sweep_stale_namespaces(scratch);

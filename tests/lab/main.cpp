@@ -14,28 +14,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
-    if (argc != 5) {
-        std::fprintf(stderr, "usage: %s [gtest flags] WARMGATE WARMGATECTL WARMGATE-CONFIG WG-TRAFGEN\n",
-                     argv[0]);
+    std::vector<std::string> path;
+    if (!wg::apptest::resolve_programs(argc, argv, 4, "WARMGATE WARMGATECTL WARMGATE-CONFIG WG-TRAFGEN", path))
         return 2;
-    }
     if (geteuid() != 0) {
         std::printf("lab: needs root (network namespaces, veth pairs, scripts/lab.sh): skipped\n");
         return 77;
-    }
-    std::string path[5];
-    for (int i = 1; i < 5; ++i) {
-        char* real = realpath(argv[i], nullptr);
-        if (real == nullptr || access(real, X_OK) != 0) {
-            std::fprintf(stderr, "%s: %s is not executable\n", argv[0], argv[i]);
-            std::free(real);
-            return 2;
-        }
-        path[i] = real;
-        std::free(real);
     }
     const char* source = std::getenv("WARMGATE_SOURCE_ROOT");
     const char* build = std::getenv("WARMGATE_BUILD_ROOT");
@@ -45,8 +33,8 @@ int main(int argc, char** argv) {
                      argv[0]);
         return 2;
     }
-    wg::apptest::set_programs({path[1], path[2], path[3], ""});
-    wg::labtest::set_paths({source, build, path[2], path[4]});
+    wg::apptest::set_programs({path[0], path[1], path[2], ""});
+    wg::labtest::set_paths({source, build, path[1], path[3]});
     // A child closing its end early must fail a write, not kill the test.
     std::signal(SIGPIPE, SIG_IGN);
     wg::labtest::install_emergency_down();
