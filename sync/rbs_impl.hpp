@@ -108,7 +108,7 @@ struct Rbs::Impl {
     void queue(const wire::Message& m);
     void queue_error(uint32_t backup_id, wire::ErrorCode code, std::string text);
     // The peer broke the protocol: tell it why (best effort), close.
-    void protocol_fail(RbsCounter c, std::string text);
+    void protocol_fail(RbsCounter c, std::string text, wire::ErrorCode code = wire::ErrorCode::protocol);
     void tls_refused(TlsFailure f, const std::string& why);
     void log(const std::string& line) const;
     std::string have_ids() const;

@@ -151,6 +151,15 @@ void Rbs::Impl::route(std::span<const uint8_t> frame) {
     uint32_t id = 0;
     uint64_t seq = 0;
     auto err = wire::decode_header(frame, type, id, seq);
+    if (err == wire::DecodeError::bad_version) {
+        // A peer speaking another protocol version: say so in its terms
+        // (error code unsupported_version) before closing.
+        protocol_fail(decode_counter(err),
+                      "protocol version " + std::to_string(frame.size() > 4 ? frame[4] : 0) +
+                          " is not supported (this build speaks " + std::to_string(wire::kVersion) + ")",
+                      wire::ErrorCode::unsupported_version);
+        return;
+    }
     if (err != wire::DecodeError::ok) {
         protocol_fail(decode_counter(err), std::string("frame header: ") + wire::to_string(err));
         return;
@@ -203,10 +212,10 @@ void Rbs::Impl::queue_error(uint32_t backup_id, wire::ErrorCode code, std::strin
     queue(wire::Message{wire::Type::error, backup_id, 0, wire::Error{code, std::move(text)}});
 }
 
-void Rbs::Impl::protocol_fail(RbsCounter c, std::string text) {
+void Rbs::Impl::protocol_fail(RbsCounter c, std::string text, wire::ErrorCode code) {
     stats.add(c);
     if (c != RbsCounter::protocol_errors) stats.add(RbsCounter::protocol_errors);
-    queue_error(0, wire::ErrorCode::protocol, text);
+    queue_error(0, code, text);
     flush(false);
     if (m.up())
         dispatch(conn::EventKind::io_error, "protocol error: " + text);

@@ -475,5 +475,21 @@ TEST_F(RbsTest, OversizedFrameFailsTheSession) {
     EXPECT_TRUE(rb_.frames.empty());
 }
 
+// A peer speaking another protocol version is refused with an error frame
+// that says so (unsupported_version), counted, and the session closes.
+TEST_F(RbsTest, OtherProtocolVersionIsRefusedWithUnsupportedVersion) {
+    auto b = make(options_b(), rb_);
+    auto a = make(options_a(), ra_);
+    ASSERT_TRUE(run_until([&] { return a->up() && b->up(); }));
+    std::vector<uint8_t> bad = frame(wire::Type::ack, 10, 1, wire::Ack{});
+    bad[4] = wire::kVersion + 1;
+    ASSERT_TRUE(a->send(bad));
+    ASSERT_TRUE(run_until([&] { return rb_.downs == 1 && ra_.downs == 1; }));
+    EXPECT_EQ(counter(*b, "decode_bad_version"), 1u);
+    EXPECT_EQ(counter(*a, "peer_errors"), 1u) << control::render_text(a->report());
+    EXPECT_NE(text(*a, "last_down").find("version 2 is not supported"), std::string::npos) << text(*a, "last_down");
+    EXPECT_TRUE(rb_.frames.empty());
+}
+
 } // namespace
 } // namespace wg::sync
