@@ -60,10 +60,6 @@ int key_compare(const void* a, const void* b, size_t /*key_len*/) {
     return x != y;
 }
 
-constexpr uint64_t mix64(uint64_t x) noexcept {
-    return splitmix_finalize(x);
-}
-
 // An ARP entry is for a unicast host (RFC 826; RFC 1112 §6.4 maps multicast
 // groups to MACs without ARP; RFC 919 broadcast has no owner). A zero or
 // group MAC is never a valid next hop.
@@ -109,7 +105,7 @@ uint64_t AdjacencyTable::entry_digest(uint16_t ifindex, uint32_t ip, const Mac& 
     uint64_t m = 0;
     for (uint8_t b : mac.bytes) m = m << 8 | b;
     const uint64_t k = uint64_t(ifindex) << 32 | ip;
-    return mix64(mix64(k + 0x9e3779b97f4a7c15ull) ^ m);
+    return splitmix_finalize(splitmix_finalize(k + 0x9e3779b97f4a7c15ull) ^ m);
 }
 
 std::unique_ptr<AdjacencyTable> AdjacencyTable::create(const Options& options, std::string& error) {

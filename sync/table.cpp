@@ -7,10 +7,6 @@ namespace wg::sync {
 
 namespace {
 
-constexpr uint64_t fmix(uint64_t x) {
-    return splitmix_finalize(x);
-}
-
 const std::string kNoName;
 
 } // namespace
@@ -25,9 +21,9 @@ uint32_t fnv1a32(std::string_view s) {
 }
 
 uint64_t mix64(uint64_t a, uint64_t b) {
-    // fmix(b) decorrelates the MAC word before it meets the key word; the
-    // outer fmix spreads both. Not symmetric: mix64(a, b) != mix64(b, a).
-    return fmix(a ^ fmix(b + 0x9e3779b97f4a7c15ull));
+    // Finalizing b first decorrelates the MAC word before it meets the key
+    // word; the outer finalizer spreads both. Not symmetric: mix64(a, b) != mix64(b, a).
+    return splitmix_finalize(a ^ splitmix_finalize(b + 0x9e3779b97f4a7c15ull));
 }
 
 uint64_t mac_word(const Mac& m) {
