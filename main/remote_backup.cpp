@@ -17,6 +17,7 @@ RemoteBackup::RemoteBackup(control::EventLoop& loop, const config::Config& confi
 
 RemoteBackup::~RemoteBackup() {
     if (poller_ != 0) loop_.remove_poller(poller_);
+    vrrp_.on_state_change(nullptr); // the VRRP service outlives us
     stop();
 }
 
