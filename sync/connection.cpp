@@ -42,60 +42,22 @@ const char* text(Reason r) {
 
 const char* to_string(EventKind k) {
     switch (k) {
-    case EventKind::start:
-        return "start";
-    case EventKind::stop:
-        return "stop";
-    case EventKind::listen_failed:
-        return "listen_failed";
-    case EventKind::tcp_connected:
-        return "tcp_connected";
-    case EventKind::tcp_failed:
-        return "tcp_failed";
-    case EventKind::accepted:
-        return "accepted";
-    case EventKind::tls_established:
-        return "tls_established";
-    case EventKind::tls_failed:
-        return "tls_failed";
-    case EventKind::peer_closed:
-        return "peer_closed";
-    case EventKind::io_error:
-        return "io_error";
-    case EventKind::frame_received:
-        return "frame_received";
-    case EventKind::frame_sent:
-        return "frame_sent";
-    case EventKind::timer:
-        return "timer";
+#define WG_X(key, meaning)                                                                                   \
+    case EventKind::key:                                                                                     \
+        return #key;
+        WG_SYNC_CONN_EVENTS(WG_X)
+#undef WG_X
     }
     return "?";
 }
 
 const char* to_string(ActionKind k) {
     switch (k) {
-    case ActionKind::listen:
-        return "listen";
-    case ActionKind::unlisten:
-        return "unlisten";
-    case ActionKind::connect:
-        return "connect";
-    case ActionKind::adopt:
-        return "adopt";
-    case ActionKind::start_tls:
-        return "start_tls";
-    case ActionKind::close:
-        return "close";
-    case ActionKind::send_heartbeat:
-        return "send_heartbeat";
-    case ActionKind::notify_up:
-        return "notify_up";
-    case ActionKind::notify_down:
-        return "notify_down";
-    case ActionKind::arm_timer:
-        return "arm_timer";
-    case ActionKind::cancel_timer:
-        return "cancel_timer";
+#define WG_X(key, meaning)                                                                                   \
+    case ActionKind::key:                                                                                    \
+        return #key;
+        WG_SYNC_CONN_ACTIONS(WG_X)
+#undef WG_X
     }
     return "?";
 }

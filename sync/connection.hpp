@@ -158,20 +158,26 @@ enum class Reason : uint8_t {
 const char* to_string(Reason r); // the key: "dead_peer"
 const char* text(Reason r);      // for people: "dead peer"
 
+// X(key, meaning): the machine's inputs, named once (enum + to_string).
+#define WG_SYNC_CONN_EVENTS(X)                                                                               \
+    X(start, "service configured and its certificates loaded")                                               \
+    X(stop, "service removed or appliance stopping")                                                         \
+    X(listen_failed, "acceptor: bind/listen on source:port failed (detail: why)")                            \
+    X(tcp_connected, "connector: the non-blocking connect completed")                                        \
+    X(tcp_failed, "connector: it failed (detail: strerror)")                                                 \
+    X(accepted, "acceptor: a connection from the peer address (the adapter refused others)")                 \
+    X(tls_established, "the handshake finished and the peer's certificate was verified")                    \
+    X(tls_failed, "the handshake failed (detail: TlsStream::error())")                                       \
+    X(peer_closed, "EOF or close_notify")                                                                    \
+    X(io_error, "read/write error, or a protocol error (detail)")                                            \
+    X(frame_received, "one or more whole frames arrived (liveness)")                                         \
+    X(frame_sent, "one or more frames were queued (heartbeat suppression)")                                  \
+    X(timer, "the timer armed by arm_timer fired")
+
 enum class EventKind : uint8_t {
-    start,           // service configured and its certificates loaded
-    stop,            // service removed or appliance stopping
-    listen_failed,   // acceptor: bind/listen on source:port failed (detail: why)
-    tcp_connected,   // connector: the non-blocking connect completed
-    tcp_failed,      // connector: it failed (detail: strerror)
-    accepted,        // acceptor: a connection from the peer address (the adapter refused others)
-    tls_established, // the handshake finished and the peer's certificate was verified
-    tls_failed,      // the handshake failed (detail: TlsStream::error())
-    peer_closed,     // EOF or close_notify
-    io_error,        // read/write error, or a protocol error (detail)
-    frame_received,  // one or more whole frames arrived (liveness)
-    frame_sent,      // one or more frames were queued (heartbeat suppression)
-    timer,           // the timer armed by arm_timer fired
+#define WG_X(key, meaning) key,
+    WG_SYNC_CONN_EVENTS(WG_X)
+#undef WG_X
 };
 const char* to_string(EventKind k);
 
@@ -182,18 +188,24 @@ struct Event {
     static Event of(EventKind k, std::string detail = {}) { return Event{k, std::move(detail)}; }
 };
 
+// X(key, meaning): what the adapter must do, named once (enum + to_string).
+#define WG_SYNC_CONN_ACTIONS(X)                                                                              \
+    X(listen, "acceptor: open the listening socket on source:port")                                          \
+    X(unlisten, "acceptor: close it")                                                                        \
+    X(connect, "connector: open a socket bound to source, connect to peer:port (non-blocking)")              \
+    X(adopt, "acceptor: the connection just accepted becomes the current one")                               \
+    X(start_tls, "start the TLS handshake on the current connection")                                        \
+    X(close, "close the current connection (reason, detail)")                                                \
+    X(send_heartbeat, "queue a heartbeat frame")                                                             \
+    X(notify_up, "the session is established: tell the listeners")                                          \
+    X(notify_down, "the session ended (reason, detail): tell the listeners")                                 \
+    X(arm_timer, "(re)arm the one timer for `at` (absolute), replacing any armed one")                       \
+    X(cancel_timer, "disarm it")
+
 enum class ActionKind : uint8_t {
-    listen,         // acceptor: open the listening socket on source:port
-    unlisten,       // acceptor: close it
-    connect,        // connector: open a socket bound to source, connect to peer:port (non-blocking)
-    adopt,          // acceptor: the connection just accepted becomes the current one
-    start_tls,      // start the TLS handshake on the current connection
-    close,          // close the current connection (reason, detail)
-    send_heartbeat, // queue a heartbeat frame
-    notify_up,      // the session is established: tell the listeners
-    notify_down,    // the session ended (reason, detail): tell the listeners
-    arm_timer,      // (re)arm the one timer for `at` (absolute), replacing any armed one
-    cancel_timer,   // disarm it
+#define WG_X(key, meaning) key,
+    WG_SYNC_CONN_ACTIONS(WG_X)
+#undef WG_X
 };
 const char* to_string(ActionKind k);
 
