@@ -547,6 +547,17 @@ void Profile::on_change(const arp::Change& c) {
     }
     s.seen_seq = c.seq;
     if (!s.is_replicated(c.ifindex)) return;
+    if (s.role == Role::slave && c.origin == arp::Origin::synced) {
+        // A synced entry on a Slave comes from a peer that has been Master
+        // since it last held our stream, so that stream cannot be resumed
+        // anyway: rather than write `local` and the log for every entry a
+        // batch installs (a third of a cold Slave's work, docs/benchmarks.md),
+        // mark both out of date; the snapshot this device sends once Master
+        // rebuilds them from the ARP table. (Its own learning still goes in:
+        // a Master that flapped through Slave resumes.)
+        s.need_snapshot = true;
+        return;
+    }
     const bool had = s.local.contains(c.ifindex, c.ip);
     const bool present = c.kind != arp::Change::Kind::remove && c.origin != arp::Origin::static_entry;
     if (!had && !present) return; // a static entry's own life: never replicated

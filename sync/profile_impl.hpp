@@ -2,9 +2,10 @@
 // side), profile_rx.cpp (frames in, Slave side) and profile_report.cpp (display).
 // Not a public header: only those three include it.
 //
-// Two tables (table.hpp), both maintained in both roles:
+// Two tables (table.hpp):
 //  - local:  the replicated view of this device's own ARP table (non-static
-//            entries on replicated interfaces), kept from on_change. It is
+//            entries on replicated interfaces), kept from on_change (except
+//            a Slave's synced installs: need_snapshot marks it out of date). It is
 //            what a Master's stream describes: after the stream reached seq S,
 //            the Slave's `remote` equals `local` as of S.
 //  - remote: what this device received from the peer (Slave), in local
@@ -13,6 +14,7 @@
 //            so both sides still agree and no resync loop follows).
 #pragma once
 
+#include "common/dense_map.hpp"
 #include "sync/profile.hpp"
 #include "sync/table.hpp"
 #include "sync/wire.hpp"
@@ -51,7 +53,7 @@ struct Profile::Impl {
     size_t log_head = 0;        // oldest item when full
     uint64_t log_floor = 0;     // the log holds every replicated change with seq > log_floor
     uint64_t seen_seq = 0;      // last arp change seq seen (replicated or not)
-    bool need_snapshot = false; // changes were missed: the next sync must be a snapshot
+    bool need_snapshot = false; // changes missed (or not kept, as Slave): the next sync must be a snapshot
     Time missed_at{};
 
     // ---- session ---------------------------------------------------------
@@ -82,7 +84,7 @@ struct Profile::Impl {
         uint8_t origin;
     };
     bool serving = false; // sending to a Slave peer in this session
-    std::unordered_map<uint64_t, Pending> pending;
+    DenseMap<Pending> pending;
     Time pending_since{};             // first record into an empty pending map
     std::optional<Time> drain_oldest; // oldest change of a drain split over batches
     std::optional<Time> paused_at;    // backpressure stopped a send
@@ -164,6 +166,7 @@ struct Profile::Impl {
     void on_snapshot_end(uint64_t seq, const wire::SnapshotEnd& e, Time now);
     void on_delta(uint64_t seq, const wire::Batch& b, Time now);
     void on_digest_check(uint64_t seq, const wire::DigestCheck& d);
+    void apply_all(const std::vector<wire::Entry>& es, Time now); // apply() each, prefetching ahead
     void apply(const wire::Entry& e, Time now);
     void request_resync(wire::ResyncReason why, bool force = false);
     void send_ack();

@@ -391,10 +391,10 @@ Status Service::install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32
         return Status::refused;
     }
     const uint64_t key = make_key(ifindex, ip);
-    auto it = entries_.find(key);
-    const bool existed = it != entries_.end();
+    auto [it, inserted] = entries_.try_emplace(key); // one lookup: most installs are new keys
+    const bool existed = !inserted;
+    Entry& e = it->second;
     if (existed) {
-        const Entry& e = it->second;
         if (e.origin == Origin::static_entry) {
             stats_.add(Counter::static_kept);
             return Status::refused;
@@ -405,7 +405,6 @@ Status Service::install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32
             return Status::ok;
         }
     }
-    Entry& e = existed ? it->second : entries_[key];
     const Entry old = e;
     e.mac = mac;
     e.origin = Origin::synced;
