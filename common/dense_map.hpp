@@ -86,6 +86,28 @@ class DenseMap {
         if (n * 2 > slots_) rebuild(slots_for(n));
     }
 
+    // f(const value_type&) for every entry, in the order of the index: by
+    // ascending hash, except for a run that wraps around the end. A table
+    // filled in that order (same hash, any size) fills its index front to
+    // back instead of at random: a batch backup's Slave inserts nearly
+    // sequentially (docs/benchmarks.md). f must not modify the map.
+    template <class F>
+    void for_each_by_hash(F&& f) const {
+        constexpr size_t kAhead = 16; // values are at random: fetch ahead
+        for (size_t s = 0; s < slots_; ++s) {
+            if (s + kAhead < slots_)
+                if (const uint64_t a = index_[s + kAhead]; a != 0) __builtin_prefetch(&values_[pos(a)]);
+            if (const uint64_t w = index_[s]; w != 0) f(static_cast<const value_type&>(values_[pos(w)]));
+        }
+    }
+
+    // Backs the reserved room with memory now rather than at first touch
+    // (big_commit): for tables sized at start.
+    void commit() {
+        big_commit(values_.data(), values_.capacity() * sizeof(value_type));
+        big_commit(index_, slots_ * sizeof(uint64_t));
+    }
+
     iterator find(uint64_t key) {
         const size_t s = locate(key);
         return s == kAbsent ? end() : begin() + ptrdiff_t(pos(index_[s]));

@@ -68,6 +68,7 @@ bool ControlPlane::start(std::string& error) {
     ao.probe_before_s = config_.arp.probe_before_s;
     ao.probes = config_.arp.probes;
     ao.requests_per_s = config_.arp.requests_per_s;
+    ao.preallocate = dp_.adjacency().capacity(); // the control mirror is sized like the fast-path table
     arp_ = std::make_unique<arp::Service>(ao, *store_, frames_, vrrp_.get());
     arp_->set_change_listener(this);
     arp_->set_resolve_listener(this);

@@ -50,6 +50,13 @@ Profile::Impl::Impl(const ProfileOptions& o, arp::Service& a, Channel& c, std::f
         if (replicated.size() <= ifindex) replicated.resize(size_t(ifindex) + 1);
         replicated[ifindex] = 1;
     }
+    // A Slave installs a batch into `remote` and the ARP service: where the
+    // service's tables are sized at start, so is `remote` (service.hpp
+    // Options::preallocate).
+    if (const uint32_t cap = arp.options().preallocate; cap != 0) {
+        remote.reserve(cap);
+        remote.commit();
+    }
     // The table may already hold entries (profile created after the ARP service).
     arp.for_each([&](const arp::EntryView& e) {
         if (e.origin != arp::Origin::static_entry && is_replicated(e.ifindex))

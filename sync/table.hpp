@@ -69,6 +69,7 @@ class Table {
     // Removes every entry (interface names stay).
     void clear();
     void reserve(size_t n) { map_.reserve(n); }
+    void commit() { map_.commit(); } // back the reserved room with memory now (DenseMap::commit)
     size_t size() const { return map_.size(); }
     uint64_t digest() const { return digest_; }
 

@@ -79,7 +79,17 @@ Service::Service(const Options& options, AdjacencyStore& store, control::FrameSi
     retrans_ = milliseconds(opt_.retrans_ms);
     spacing_ = opt_.probes ? std::max<Duration>(retrans_, probe_before_ / opt_.probes) : Duration::zero();
     fail_hold_ = seconds(opt_.fail_hold_s);
-    entries_.reserve(std::min<size_t>(store_.capacity(), size_t(1) << 22));
+    if (opt_.preallocate != 0) {
+        const size_t n = std::min<size_t>(opt_.preallocate, store_.capacity());
+        entries_.reserve(n);
+        entries_.commit();
+        // One live heap item per entry (service.hpp "Cost"), plus slack for
+        // resolutions and re-armed deadlines before it would grow.
+        std::vector<Item, BigAllocator<Item>> items;
+        items.reserve(n + n / 8);
+        big_commit(items.data(), items.capacity() * sizeof(Item));
+        heap_ = Heap(std::greater<Item>{}, std::move(items));
+    }
 }
 
 void Service::add_interface(const control::InterfaceInfo& info) {

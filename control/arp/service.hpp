@@ -63,6 +63,7 @@
 // service's mutating functions (reading is fine).
 #pragma once
 
+#include "common/big_alloc.hpp"
 #include "common/dense_map.hpp"
 #include "config/net.hpp"
 #include "control/arp/codec.hpp"
@@ -162,6 +163,11 @@ struct Options {
     uint32_t max_pending = 65536;   // resolutions in progress (a subnet scan must not eat memory)
     uint32_t busy_retry_max = 4096; // writes waiting after `busy`
     uint64_t jitter_seed = 0x9e3779b97f4a7c15ull; // per-device if desired; deterministic either way
+    // Entries whose memory (entry table, aging heap) is reserved and backed
+    // at construction, as the fast-path table's is; 0: grow on demand. The
+    // appliance sets the adjacency capacity, so a 1M-entry batch backup
+    // neither grows a table nor page-faults (~96 bytes an entry).
+    uint32_t preallocate = 0;
 };
 
 // What for_each()/find() show of one entry.
@@ -242,12 +248,15 @@ class Service {
     bool announce(uint16_t ifindex, Ipv4 ip, const Mac& mac);
 
     std::optional<EntryView> find(uint16_t ifindex, Ipv4 ip) const;
-    // f(const EntryView&) for every entry the table holds, in no order (the
-    // batch-backup snapshot; seq() tells which deltas it already contains).
+    // f(const EntryView&) for every entry the table holds (the batch-backup
+    // snapshot; seq() tells which deltas it already contains), in the order
+    // of the entry table's hash: a peer whose tables hash keys the same way
+    // (DenseMap) then inserts them nearly sequentially.
     template <class F>
     void for_each(F&& f) const {
-        for (const auto& [key, e] : entries_)
-            if (e.in_store) f(static_cast<const EntryView&>(view(key, e)));
+        entries_.for_each_by_hash([&](const auto& kv) {
+            if (kv.second.in_store) f(static_cast<const EntryView&>(view(kv.first, kv.second)));
+        });
     }
     size_t size() const { return entries_.size(); }
     // Room for `n` entries without rehashing (a batch backup announces its
@@ -331,7 +340,8 @@ class Service {
 
     DenseMap<Entry> entries_; // hold keys, not references, across inserts and erasures
     std::unordered_map<uint64_t, Pending> pending_;
-    std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap_;
+    using Heap = std::priority_queue<Item, std::vector<Item, BigAllocator<Item>>, std::greater<Item>>;
+    Heap heap_;
     std::deque<uint64_t> urgent_q_; // resolutions waiting for the budget (first)
     std::deque<uint64_t> probe_q_;  // probes waiting for the budget
     std::deque<uint64_t> retry_q_;  // busy writes

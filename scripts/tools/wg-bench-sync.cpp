@@ -119,6 +119,13 @@ struct HashStore final : arp::AdjacencyStore {
     uint32_t capacity() const override { return uint32_t(slots.size() / 2); }
 };
 
+// As the appliance: tables sized (and backed) at start for the capacity.
+arp::Options arp_options(size_t n) {
+    arp::Options o;
+    o.preallocate = uint32_t(n);
+    return o;
+}
+
 struct NullFrames final : control::FrameSink {
     bool send(uint16_t, std::span<const uint8_t>) override { return true; }
 };
@@ -166,7 +173,7 @@ struct Device {
     std::thread thread;
 
     Device(const sync::RbsOptions& ro, const sync::ProfileOptions& po, size_t n)
-        : store(n), arp(arp::Options{}, store, frames), rbs(loop, ro),
+        : store(n), arp(arp_options(n), store, frames), rbs(loop, ro),
           profile(po, arp, rbs, [] { return Clock::now(); }) {
         control::InterfaceInfo info;
         info.ifindex = 0;

@@ -243,5 +243,37 @@ TEST_F(CappedAging, ProbesWaitAsStaleAndEntriesAreNotRemovedUnprobed) {
     EXPECT_EQ(count(Counter::aged_out), 3u);
 }
 
+// Options::preallocate (what the appliance sets: the adjacency capacity)
+// changes where the memory comes from, not what the service does.
+class Preallocated : public ArpTest {
+  protected:
+    Preallocated() {
+        opts.preallocate = 100000; // above big_alloc's threshold: reserved and committed
+        make();
+    }
+};
+
+TEST_F(Preallocated, InstallsRemovesAgesAndWalksAsUsual) {
+    svc->add_interface({2, "Vlanif10", mac("02:00:00:00:02:01"), Prefix{ip("10.8.0.1"), 16}});
+    constexpr uint32_t kN = 20000;
+    for (uint32_t i = 0; i < kN; ++i)
+        ASSERT_EQ(svc->install_synced(2, Ipv4{ip("10.8.1.0").value + i}, kHostA, 30 + i % 100, now), Status::ok);
+    for (uint32_t i = 0; i < kN; i += 2)
+        ASSERT_TRUE(svc->remove_synced(2, Ipv4{ip("10.8.1.0").value + i}, now));
+    EXPECT_EQ(svc->size(), kN / 2);
+    size_t walked = 0;
+    svc->for_each([&](const EntryView& v) {
+        ++walked;
+        EXPECT_EQ((v.ip.value - ip("10.8.1.0").value) % 2, 1u);
+    });
+    EXPECT_EQ(walked, kN / 2);
+    EXPECT_EQ(store.size(), kN / 2);
+    // Every remaining entry ages out through probing (nobody answers).
+    run_for(400s, 1s);
+    EXPECT_EQ(svc->size(), 0u);
+    EXPECT_EQ(store.size(), 0u);
+    EXPECT_EQ(count(Counter::aged_out), kN / 2);
+}
+
 } // namespace
 } // namespace wg::arp

@@ -28,6 +28,7 @@ namespace {
 using namespace wg;
 
 constexpr uint32_t kBase = 0x0a000001; // 10.0.0.1: hosts of 10.0.0.0/8
+constexpr size_t kAhead = 8;            // prefetch distance of Profile::apply_all
 
 std::vector<uint32_t> shuffled_hosts(size_t n) {
     std::vector<uint32_t> ips(n);
@@ -44,7 +45,10 @@ void Table_DenseUpsert(benchmark::State& st) {
         sync::Table t;
         t.set_interface(1, "user0");
         t.reserve(ips.size());
-        for (uint32_t ip : ips) t.upsert(1, Ipv4{ip}, mac_of(ip), 1);
+        for (size_t i = 0; i < ips.size(); ++i) {
+            if (i + kAhead < ips.size()) t.prefetch(1, Ipv4{ips[i + kAhead]}); // as Profile::apply_all
+            t.upsert(1, Ipv4{ips[i]}, mac_of(ips[i]), 1);
+        }
         benchmark::DoNotOptimize(t.digest());
     }
     st.SetItemsProcessed(int64_t(st.iterations()) * st.range(0));
@@ -130,7 +134,10 @@ void install(benchmark::State& st, bool with_local) {
         s = std::make_unique<Slave>(ips.size(), with_local);
         const arp::Time now = std::chrono::steady_clock::now();
         st.ResumeTiming();
-        for (uint32_t ip : ips) s->svc.install_synced(1, Ipv4{ip}, mac_of(ip), 1200, now);
+        for (size_t i = 0; i < ips.size(); ++i) {
+            if (i + kAhead < ips.size()) s->svc.prefetch(1, Ipv4{ips[i + kAhead]}); // as Profile::apply_all
+            s->svc.install_synced(1, Ipv4{ips[i]}, mac_of(ips[i]), 1200, now);
+        }
         benchmark::DoNotOptimize(s->svc.size());
     }
     st.SetItemsProcessed(int64_t(st.iterations()) * st.range(0));
