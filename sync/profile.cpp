@@ -58,11 +58,7 @@ Profile::Impl::Impl(const ProfileOptions& o, arp::Service& a, Channel& c, std::f
         remote.commit();
     }
     // The table may already hold entries (profile created after the ARP service).
-    arp.for_each([&](const arp::EntryView& e) {
-        if (e.origin != arp::Origin::static_entry && is_replicated(e.ifindex))
-            local.upsert(e.ifindex, e.ip, e.mac);
-    });
-    seen_seq = log_floor = arp.seq();
+    refresh_local();
 }
 
 // ---- common -----------------------------------------------------------------
@@ -219,6 +215,18 @@ void Profile::Impl::serve(Time t) {
         return;
     }
     flush(t);
+}
+
+void Profile::Impl::refresh_local() {
+    local.clear();
+    local.reserve(arp.size());
+    arp.for_each([&](const arp::EntryView& e) {
+        if (e.origin != arp::Origin::static_entry && is_replicated(e.ifindex)) local.upsert(e.ifindex, e.ip, e.mac);
+    });
+    // The log lacks what was skipped: nothing before this point can be resumed.
+    seen_seq = arp.seq();
+    reset_log(seen_seq);
+    need_snapshot = false;
 }
 
 void Profile::Impl::rebuild_local() {
@@ -411,10 +419,15 @@ void Profile::set_role(Role r) {
     Impl& s = *impl_;
     if (r == s.role) return;
     s.role = r;
-    if (r == Role::slave)
+    if (r == Role::slave) {
         s.stop_serving();
-    else
+    } else {
         s.drop_remote();
+        // A Slave left `local` behind for the peer's installs: bring it up to
+        // the ARP table now, so that display, hellos and digests are right
+        // from the first moment as Master (one walk: ~30 ms per 1M entries).
+        if (s.need_snapshot) s.refresh_local();
+    }
     s.synced = s.digest_ok = s.resync_outstanding = false;
     if (s.up) {
         s.send_hello(); // the peer learns the new role: a new Master resumes or snapshots

@@ -157,6 +157,7 @@ struct Profile::Impl {
     void send_digest_check(Time now);
     void on_ack(uint64_t seq, const wire::Ack& a, Time now);
     void rebuild_local(); // from out.items
+    void refresh_local(); // from the ARP table; the log restarts (a Slave turning Master)
 
     // ---- frames in, Slave (profile_rx.cpp) ------------------------------------
     void on_hello(const wire::Hello& h, uint64_t seq, Time now);

@@ -1,6 +1,7 @@
 // The remote-backup profile (sync/profile.hpp) between two real ARP services
 // over an in-memory channel: batch backup, deltas, coalescing, batching,
 // preempt hold, interface names, roles, display. Faults: profile_faults_test.cpp.
+#include "sync/table.hpp"
 #include "tests/sync/profile_support.hpp"
 
 #include "control/report.hpp"
@@ -266,6 +267,34 @@ TEST_F(PairTest, RoleSwapWhenTheSlaveTurnsMasterFirst) {
     EXPECT_EQ(b.count(C::snapshots_sent), 1u);
     expect_converged();
     EXPECT_TRUE(a.profile->in_sync());
+}
+
+// A Slave does not keep its own stream for the peer's installs (they would
+// only cost a cold batch time); once Master it shows and digests its whole
+// table at once, before any peer asks for it.
+TEST_F(PairTest, SlaveTurnedMasterShowsItsWholeTableAtOnce) {
+    start();
+    for (uint32_t i = 0; i < 100; ++i)
+        a.learn(i, now);
+    link.connect();
+    settle();
+    ASSERT_EQ(b.arp->size(), 100u);
+    link.cut(); // the Master dies
+    settle();
+    b.learn(500, now); // B's own learning while Slave still goes in
+    b.profile->set_role(Role::master);
+    EXPECT_EQ(b.profile->entries(), 101u);
+    sync::Table expected;
+    expected.set_interface(b.ifindex(kUserIf), kUserIf);
+    b.arp->for_each([&](const arp::EntryView& e) { expected.upsert(e.ifindex, e.ip, e.mac); });
+    EXPECT_EQ(b.profile->digest(), expected.digest());
+    // A returns as Slave: a full batch (nothing of B's stream to resume).
+    a.profile->set_role(Role::slave);
+    link.connect();
+    settle();
+    EXPECT_EQ(b.count(C::snapshots_sent), 1u);
+    EXPECT_EQ(b.count(C::resumes), 0u);
+    expect_converged();
 }
 
 // The Master's group flaps (Master → Backup → Master) while the Slave stays:
