@@ -65,7 +65,7 @@ void Rbs::Impl::on_readable() {
         if (rx_off == rx_end) rx_off = rx_end = 0;
         if (rx.size() - rx_end < kReadChunk) {
             // Keep at most one partial frame (< kMaxFrame) at the front.
-            std::memmove(rx.data(), rx.data() + rx_off, rx_end - rx_off);
+            if (rx_end > rx_off) std::memmove(rx.data(), rx.data() + rx_off, rx_end - rx_off);
             rx_end -= rx_off;
             rx_off = 0;
             if (rx.size() - rx_end < kReadChunk) rx.resize(rx_end + kReadChunk);
