@@ -31,6 +31,7 @@ ControlPlane::ControlPlane(control::EventLoop& loop, const config::Config& confi
 ControlPlane::~ControlPlane() {
     if (arp_timer_ != 0) loop_.cancel_timer(arp_timer_);
     if (links_timer_ != 0) loop_.cancel_timer(links_timer_);
+    if (nexthop_timer_ != 0) loop_.cancel_timer(nexthop_timer_);
     for (auto& [key, pkts] : held_)
         for (rte_mbuf* m : pkts) rte_pktmbuf_free(m);
 }
@@ -83,6 +84,21 @@ bool ControlPlane::start(std::string& error) {
         }
     }
     arp_timer_ = loop_.add_periodic(std::chrono::milliseconds(20), [this] { arp_->tick(loop_.now()); });
+
+    // The next hops of the configured routes are resolved now and kept in
+    // the table by the usual aging probes, whatever the VRRP role: a Backup
+    // forwards nothing, so it would otherwise meet its uplink router only
+    // with the first packets after a takeover (held while it asks). The
+    // remote-backup profile replicates the user side only, as the seed does.
+    for (const auto& r : config_.routes)
+        for (uint16_t i = 0; i < ports.size(); ++i)
+            if (ports[i].spec.address.contains(r.via) && ports[i].spec.address.addr != r.via &&
+                std::find(nexthops_.begin(), nexthops_.end(), std::pair{i, r.via}) == nexthops_.end())
+                nexthops_.emplace_back(i, r.via);
+    if (!nexthops_.empty()) {
+        resolve_nexthops();
+        nexthop_timer_ = loop_.add_periodic(kNexthopRetry, [this] { resolve_nexthops(); });
+    }
 
     link_up_.assign(ports.size(), true);
     links_timer_ = loop_.add_periodic(std::chrono::milliseconds(100), [this] { poll_links(); });
@@ -206,6 +222,15 @@ void ControlPlane::on_miss(rte_mbuf* m, const fastpath::PuntMeta& meta) {
     ++held_total_;
     count(Counter::held);
     if (action == arp::MissAction::resolved) on_resolved(meta.ifindex, nh, true);
+}
+
+void ControlPlane::resolve_nexthops() {
+    for (const auto& [ifindex, ip] : nexthops_) {
+        if (arp_->find(ifindex, ip) || (ifindex < link_up_.size() && !link_up_[ifindex])) continue;
+        // A miss without a packet: a request now, then the usual retries; the
+        // answer creates the entry (ARP service "Resolution"). Nothing is held.
+        if (arp_->on_miss(ifindex, ip, loop_.now()) == arp::MissAction::hold) count(Counter::nexthop_resolutions);
+    }
 }
 
 // Held packets leave as the fast path would have sent them: L2 rewritten

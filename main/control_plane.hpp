@@ -37,7 +37,8 @@ namespace wg {
     X(adjacency_changes, "adjacency changes published (learned, synced, static)")   \
     X(host_routes_added, "/32 host routes installed for new ARP entries")          \
     X(host_routes_removed, "/32 host routes removed with their ARP entries")       \
-    X(host_route_failures, "/32 host routes the FIB could not take (counted, skipped)")
+    X(host_route_failures, "/32 host routes the FIB could not take (counted, skipped)") \
+    X(nexthop_resolutions, "route next hops resolved ahead of traffic (kept warm in both roles)")
 
 class ControlPlane final : public arp::ResolveListener, public arp::ChangeListener {
   public:
@@ -77,10 +78,14 @@ class ControlPlane final : public arp::ResolveListener, public arp::ChangeListen
     void on_ttl_exceeded(rte_mbuf* m, uint16_t ifindex);
     void on_miss(rte_mbuf* m, const fastpath::PuntMeta& meta);
     bool icmp_budget();
+    void resolve_nexthops();
     void count(Counter c, uint64_t n = 1) { counters_[unsigned(c)] += n; }
 
     static constexpr size_t kHoldPerNexthop = 3;  // like Linux's unres_qlen_bytes default in packets
     static constexpr size_t kHoldTotal = 4096;    // all next hops together
+    // A route's next hop absent from the ARP table is asked for this often
+    // (a resolution gives up after max_retries requests; the next try then).
+    static constexpr auto kNexthopRetry = std::chrono::seconds(10);
 
     control::EventLoop& loop_;
     const config::Config& config_;
@@ -100,7 +105,9 @@ class ControlPlane final : public arp::ResolveListener, public arp::ChangeListen
     std::array<uint64_t, sizeof(control::icmp::kCounterInfo) / sizeof(control::icmp::kCounterInfo[0])> icmp_{};
     double icmp_tokens_ = 100;
     control::TimePoint icmp_last_{};
-    control::EventLoop::TimerId arp_timer_ = 0, links_timer_ = 0;
+    // (ifindex, address) of every configured route's next hop on a connected subnet.
+    std::vector<std::pair<uint16_t, Ipv4>> nexthops_;
+    control::EventLoop::TimerId arp_timer_ = 0, links_timer_ = 0, nexthop_timer_ = 0;
 };
 
 } // namespace wg
