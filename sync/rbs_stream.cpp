@@ -59,6 +59,7 @@ void Rbs::Impl::on_readable() {
     uint64_t g = gen;
     size_t total = 0;
     bool got = false;
+    const uint64_t wire0 = tls->bytes_in();
     read_wants_write = false;
     TlsStream::Io r = TlsStream::Io::ok;
     while (total < kReadBudget) {
@@ -79,7 +80,11 @@ void Rbs::Impl::on_readable() {
         if (gen != g || failing) return;
     }
     // Liveness once per read, not per frame (the machine does not re-arm).
-    if (got && m.up()) dispatch(conn::EventKind::frame_received);
+    // Any bytes from the socket count, not only whole frames or whole TLS
+    // records: on a slow link a snapshot frame (up to 4096 entries, 57 KB)
+    // or a 16 KB record can take longer than dead_ms to arrive, and a peer
+    // whose bytes keep coming is not dead.
+    if ((got || tls->bytes_in() != wire0) && m.up()) dispatch(conn::EventKind::frame_received);
     if (gen != g || failing) return;
     switch (r) {
     case TlsStream::Io::ok: // budget used up: go on next iteration

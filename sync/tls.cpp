@@ -347,6 +347,10 @@ TlsContext::~TlsContext() {
 
 // ---- TlsStream -----------------------------------------------------------------------------------
 
+uint64_t TlsStream::bytes_in() const {
+    return ssl_ ? BIO_number_read(SSL_get_rbio(ssl_)) : 0;
+}
+
 TlsStream::TlsStream(const TlsContext& ctx, int fd, bool server) : ctx_(ctx), server_(server) {
     ERR_clear_error();
     ssl_ = SSL_new(ctx.native());

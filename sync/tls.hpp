@@ -84,6 +84,9 @@ class TlsStream {
     Io write(std::span<const uint8_t> data, size_t& n);
     // Best-effort close_notify (does not wait for the peer's).
     void shutdown();
+    // Bytes taken from the socket so far, TLS framing included: they prove
+    // the peer alive before a whole record (up to 16 KB) can be decrypted.
+    uint64_t bytes_in() const;
 
     TlsFailure failure() const { return failure_; }
     const std::string& error() const { return error_; } // one line for the log and display

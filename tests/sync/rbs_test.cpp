@@ -461,6 +461,36 @@ TEST_F(RbsTest, ListenerFailureClosesBothSidesAndTheyReconnect) {
     EXPECT_EQ(ra_.ups, 2);
 }
 
+// Liveness is about bytes, not whole frames: a frame trickling in over a
+// slow link for several dead intervals keeps the session (the lab found a
+// 57 KB snapshot frame behind a 16 kbit/s shaper taking the session down).
+TEST_F(RbsTest, AFrameTricklingInKeepsThePeerAlive) {
+    RbsOptions ob = options_b();
+    ob.dead_ms = 400;
+    ob.heartbeat_ms = 100;
+    RbsOptions oa = options_a();
+    oa.heartbeat_ms = 5000; // A's own heartbeats must not land inside the split frame
+    auto b = make(ob, rb_);
+    auto a = make(oa, ra_);
+    ASSERT_TRUE(run_until([&] { return a->up() && b->up(); }));
+    wire::Batch batch;
+    for (uint32_t i = 0; i < 2000; ++i)
+        batch.entries.push_back({wire::Op::add, 0, 1, Ipv4{0x0a000001 + i}, Mac{{2, 0, 0, 0, 0, 1}}, 600});
+    const std::vector<uint8_t> big = frame(wire::Type::delta, 10, 1, batch);
+    ASSERT_GT(big.size(), 20000u);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t off = 0; off < big.size(); off += 2048) {
+        ASSERT_TRUE(a->send(std::span<const uint8_t>(big).subspan(off, std::min<size_t>(2048, big.size() - off))));
+        run_for(150ms); // 11 pieces: ~1.6 s for the frame, four times B's dead interval
+    }
+    ASSERT_TRUE(run_until([&] { return !rb_.frames.empty(); })) << "the frame never arrived whole";
+    EXPECT_GT(std::chrono::steady_clock::now() - t0, 4 * 400ms);
+    EXPECT_EQ(rb_.downs, 0);
+    EXPECT_EQ(ra_.downs, 0);
+    EXPECT_EQ(counter(*b, "dead_peer"), 0u) << control::render_text(b->report());
+    EXPECT_EQ(rb_.frames.size(), 1u);
+}
+
 TEST_F(RbsTest, OversizedFrameFailsTheSession) {
     auto b = make(options_b(), rb_);
     auto a = make(options_a(), ra_);

@@ -239,6 +239,47 @@ TEST_F(TlsTest, RightCaBothSidesEstablishesAndCarriesData) {
     EXPECT_EQ(read_outcome(server, sp.fd[0], got), Io::closed);
 }
 
+// bytes_in() counts what came off the socket before a record is whole: the
+// RBS's liveness on a slow link, where a 16 KB record takes seconds.
+TEST_F(TlsTest, BytesInCountsAPartialRecord) {
+    auto server_ctx = context(pki_->device_a, pki_->ca);
+    auto client_ctx = context(pki_->device_b, pki_->ca);
+    ASSERT_TRUE(server_ctx && client_ctx);
+    SocketPair sp;
+    ASSERT_GE(sp.fd[0], 0);
+    TlsStream server(*server_ctx, sp.fd[0], true);
+    TlsStream client(*client_ctx, sp.fd[1], false);
+    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    ASSERT_EQ(ss, Step::done) << server.error();
+    ASSERT_EQ(cs, Step::done) << client.error();
+    uint8_t buf[16384];
+    size_t r = 0;
+    while (server.read(buf, r) == Io::ok) {
+    } // session tickets and the like
+    // A small send buffer: the client's 16 KB record leaves in pieces.
+    const int small = 4096;
+    ASSERT_EQ(setsockopt(sp.fd[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+    std::vector<uint8_t> record(16000, 0x5a);
+    size_t w = 0;
+    const Io first = client.write(record, w);
+    ASSERT_TRUE(first == Io::ok || first == Io::want_write) << client.error();
+    const uint64_t before = server.bytes_in();
+    EXPECT_EQ(server.read(buf, r), Io::want_read) << "a whole record arrived: the send buffer was not small";
+    EXPECT_GT(server.bytes_in(), before) << "the partial record's bytes were not counted";
+    // The rest follows and decrypts whole.
+    std::vector<uint8_t> got;
+    size_t taken = first == Io::ok ? w : 0;
+    for (int turn = 0; turn < 1000 && got.size() < record.size(); ++turn) {
+        if (taken < record.size()) {
+            const Io io = client.write(std::span<const uint8_t>(record).subspan(taken), w);
+            ASSERT_TRUE(io == Io::ok || io == Io::want_write) << client.error();
+            if (io == Io::ok) taken += w;
+        }
+        while (server.read(buf, r) == Io::ok) got.insert(got.end(), buf, buf + r);
+    }
+    EXPECT_TRUE(got == record);
+}
+
 // A peer process that dies (no close_notify: kill -9) on an established
 // session reads as `closed`, not as a handshake failure: the RBS reports
 // "peer closed" and reconnects.
