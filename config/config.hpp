@@ -150,6 +150,9 @@ inline constexpr uint32_t kRbsReconnectMinDefaultMs = 100, kRbsReconnectMaxDefau
 inline constexpr uint32_t kRbpBatchEntriesDefault = 512, kRbpBatchEntriesMax = 65536;
 inline constexpr uint32_t kRbpBatchDelayDefaultMs = 2, kRbpBatchDelayMaxMs = 1000;
 inline constexpr uint32_t kRbpLogDefault = 1u << 20, kRbpLogMin = 1024, kRbpLogMax = 1u << 24;
+inline constexpr uint32_t kRbsConnectTimeoutDefaultMs = 5000, kRbsHandshakeTimeoutDefaultMs = 5000;
+inline constexpr uint32_t kRbpDigestIntervalDefaultMs = 1000;
+inline constexpr uint32_t kRbpSnapshotChunkDefault = 4096, kRbpSnapshotChunkMax = 65536;
 
 struct RemoteBackupService {
     std::string name;
@@ -162,6 +165,8 @@ struct RemoteBackupService {
     uint32_t dead_ms = kRbsDeadDefaultMs;               // silence after which the peer is dead
     uint32_t reconnect_min_ms = kRbsReconnectMinDefaultMs; // backoff: first wait, doubling...
     uint32_t reconnect_max_ms = kRbsReconnectMaxDefaultMs; // ...up to this
+    uint32_t connect_timeout_ms = kRbsConnectTimeoutDefaultMs;     // TCP connect, then...
+    uint32_t handshake_timeout_ms = kRbsHandshakeTimeoutDefaultMs; // ...TLS until the peer's first frame
 };
 
 enum class AuthMode { none, simple, md5 };
@@ -187,6 +192,8 @@ struct RemoteBackupProfile {
     uint32_t batch_max_entries = kRbpBatchEntriesDefault; // a delta batch leaves at this many entries...
     uint32_t batch_max_delay_ms = kRbpBatchDelayDefaultMs; // ...or this long after its first change
     uint32_t log_entries = kRbpLogDefault;   // changes kept to resume after a reconnect
+    uint32_t digest_interval_ms = kRbpDigestIntervalDefaultMs; // Master → Slave digest comparisons
+    uint32_t snapshot_chunk = kRbpSnapshotChunkDefault;        // entries per batch-backup frame
     bool hold_preempt_until_synced = true;   // no preemption before the batch backup completed
 };
 

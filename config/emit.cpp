@@ -171,6 +171,9 @@ void emit_profile(std::ostream& os, const RemoteBackupProfile& p) {
     if (p.batch_max_delay_ms != kRbpBatchDelayDefaultMs)
         os << "    batch_max_delay_ms: " << p.batch_max_delay_ms << '\n';
     if (p.log_entries != kRbpLogDefault) os << "    log_entries: " << p.log_entries << '\n';
+    if (p.digest_interval_ms != kRbpDigestIntervalDefaultMs)
+        os << "    digest_interval_ms: " << p.digest_interval_ms << '\n';
+    if (p.snapshot_chunk != kRbpSnapshotChunkDefault) os << "    snapshot_chunk: " << p.snapshot_chunk << '\n';
     if (!p.hold_preempt_until_synced) os << "    hold_preempt_until_synced: false\n";
     // The example's layout: the authentication map on a continuation line
     // aligned with the first key, so the key stays readable.
@@ -252,6 +255,10 @@ std::string to_yaml(const Config& c) {
                 os << "    reconnect_min_ms: " << s.reconnect_min_ms << '\n';
             if (s.reconnect_max_ms != kRbsReconnectMaxDefaultMs)
                 os << "    reconnect_max_ms: " << s.reconnect_max_ms << '\n';
+            if (s.connect_timeout_ms != kRbsConnectTimeoutDefaultMs)
+                os << "    connect_timeout_ms: " << s.connect_timeout_ms << '\n';
+            if (s.handshake_timeout_ms != kRbsHandshakeTimeoutDefaultMs)
+                os << "    handshake_timeout_ms: " << s.handshake_timeout_ms << '\n';
         }
     }
     if (!c.remote_backup_profile.empty()) {

@@ -132,7 +132,7 @@ private:
                 const auto fields = r_.fields(entry.value, "in " + ctx,
                                               {"ssl_policy", "peer", "source", "port", "batch_backup",
                                                "heartbeat_ms", "dead_ms", "reconnect_min_ms",
-                                               "reconnect_max_ms"});
+                                               "reconnect_max_ms", "connect_timeout_ms", "handshake_timeout_ms"});
                 for (auto key : {"ssl_policy", "peer", "source", "port"})
                     r_.require(fields, key, "in " + ctx, entry.key_loc());
                 for (const auto& v : fields) {
@@ -158,6 +158,12 @@ private:
                     } else if (v.name == "reconnect_max_ms") {
                         if (auto x = r_.integer(v, "reconnect_max_ms", 1, 600000))
                             s.reconnect_max_ms = uint32_t(*x), sl.reconnect_max_ms = v.value_loc();
+                    } else if (v.name == "connect_timeout_ms") {
+                        if (auto x = r_.integer(v, "connect_timeout_ms", 100, 120000))
+                            s.connect_timeout_ms = uint32_t(*x);
+                    } else if (v.name == "handshake_timeout_ms") {
+                        if (auto x = r_.integer(v, "handshake_timeout_ms", 100, 120000))
+                            s.handshake_timeout_ms = uint32_t(*x);
                     }
                 }
             }
@@ -180,7 +186,7 @@ private:
                     r_.fields(entry.value, "in " + ctx,
                               {"service_type", "backup_id", "remote_backup_service", "peer_backup", "vrrp",
                                "batch_max_entries", "batch_max_delay_ms", "log_entries",
-                               "hold_preempt_until_synced"});
+                               "hold_preempt_until_synced", "digest_interval_ms", "snapshot_chunk"});
                 for (auto key : {"service_type", "backup_id", "remote_backup_service", "vrrp"})
                     r_.require(fields, key, "in " + ctx, entry.key_loc());
                 for (const auto& v : fields) {
@@ -214,6 +220,12 @@ private:
                             p.log_entries = uint32_t(*x);
                     } else if (v.name == "hold_preempt_until_synced") {
                         if (auto x = r_.boolean(v, "hold_preempt_until_synced")) p.hold_preempt_until_synced = *x;
+                    } else if (v.name == "digest_interval_ms") {
+                        if (auto x = r_.integer(v, "digest_interval_ms", 100, 600000))
+                            p.digest_interval_ms = uint32_t(*x);
+                    } else if (v.name == "snapshot_chunk") {
+                        if (auto x = r_.integer(v, "snapshot_chunk", 1, kRbpSnapshotChunkMax))
+                            p.snapshot_chunk = uint32_t(*x);
                     }
                 }
             }

@@ -42,6 +42,8 @@ bool RemoteBackup::start(std::string& error) {
         o.heartbeat_ms = s.heartbeat_ms;
         o.dead_ms = s.dead_ms;
         o.backoff_min_ms = s.reconnect_min_ms;
+        o.connect_timeout_ms = s.connect_timeout_ms;
+        o.handshake_timeout_ms = s.handshake_timeout_ms;
         o.backoff_max_ms = s.reconnect_max_ms;
         o.index = uint32_t(i + 1);
         services_.push_back(std::make_unique<sync::Rbs>(loop_, o));
@@ -75,6 +77,8 @@ bool RemoteBackup::start(std::string& error) {
         o.batch_max_entries = p.batch_max_entries;
         o.batch_max_delay_ms = p.batch_max_delay_ms;
         o.log_entries = p.log_entries;
+        o.digest_interval_ms = p.digest_interval_ms;
+        o.snapshot_chunk = p.snapshot_chunk;
         o.hold_preempt_until_synced = p.hold_preempt_until_synced;
         ProfileSlot slot;
         slot.profile = std::make_unique<sync::Profile>(o, arp_, **svc, [this] { return loop_.now(); });

@@ -38,6 +38,8 @@ struct RbsOptions {
     uint32_t dead_ms = 3500;
     uint32_t backoff_min_ms = 100;
     uint32_t backoff_max_ms = 5000;
+    uint32_t connect_timeout_ms = 5000;   // TCP connect
+    uint32_t handshake_timeout_ms = 5000; // TLS handshake until the peer's first frame
     uint32_t index = 0; // Service-Index shown by display (order in the config)
 };
 

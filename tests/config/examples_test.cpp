@@ -212,10 +212,12 @@ TEST_F(Examples, RemoteBackupTuningKeys) {
     std::string text = read_text(dir_->path() + "/device-a.yaml");
     text = replace(text, "    batch_backup: [arp]\n",
                    "    batch_backup: [arp]\n    heartbeat_ms: 200\n    dead_ms: 700\n"
-                   "    reconnect_min_ms: 50\n    reconnect_max_ms: 800\n");
+                   "    reconnect_min_ms: 50\n    reconnect_max_ms: 800\n"
+                   "    connect_timeout_ms: 2500\n    handshake_timeout_ms: 3000\n");
     text = replace(text, "    peer_backup: hot\n",
                    "    peer_backup: hot\n    batch_max_entries: 64\n    batch_max_delay_ms: 0\n"
-                   "    log_entries: 4096\n    hold_preempt_until_synced: false\n");
+                   "    log_entries: 4096\n    hold_preempt_until_synced: false\n"
+                   "    digest_interval_ms: 250\n    snapshot_chunk: 1024\n");
     text = replace(text, "policy1: {pki_domain: domain1}", "policy1: {pki_domain: domain1, peer_identity: deviceB}");
     const auto r = config::load_string(text, "a.yaml", dir_->path());
     for (const auto& e : r.errors) ADD_FAILURE() << e.str();
@@ -225,7 +227,11 @@ TEST_F(Examples, RemoteBackupTuningKeys) {
     EXPECT_EQ(s.dead_ms, 700u);
     EXPECT_EQ(s.reconnect_min_ms, 50u);
     EXPECT_EQ(s.reconnect_max_ms, 800u);
+    EXPECT_EQ(s.connect_timeout_ms, 2500u);
+    EXPECT_EQ(s.handshake_timeout_ms, 3000u);
     const auto& p = r.config->remote_backup_profile[0];
+    EXPECT_EQ(p.digest_interval_ms, 250u);
+    EXPECT_EQ(p.snapshot_chunk, 1024u);
     EXPECT_EQ(p.batch_max_entries, 64u);
     EXPECT_EQ(p.batch_max_delay_ms, 0u);
     EXPECT_EQ(p.log_entries, 4096u);
@@ -237,13 +243,18 @@ TEST_F(Examples, RemoteBackupTuningKeys) {
     ASSERT_TRUE(again.config);
     EXPECT_EQ(again.config->remote_backup_service[0].dead_ms, 700u);
     EXPECT_EQ(again.config->remote_backup_profile[0].log_entries, 4096u);
+    EXPECT_EQ(again.config->remote_backup_service[0].handshake_timeout_ms, 3000u);
+    EXPECT_EQ(again.config->remote_backup_profile[0].digest_interval_ms, 250u);
+    EXPECT_EQ(again.config->remote_backup_profile[0].snapshot_chunk, 1024u);
     EXPECT_FALSE(again.config->remote_backup_profile[0].hold_preempt_until_synced);
     EXPECT_EQ(again.config->ssl_policy[0].peer_identity, "deviceB");
 
     std::string bad = read_text(dir_->path() + "/device-a.yaml");
     bad = replace(bad, "    batch_backup: [arp]\n",
                   "    batch_backup: [arp]\n    dead_ms: 1500\n    reconnect_min_ms: 900\n    reconnect_max_ms: 800\n");
-    bad = replace(bad, "    peer_backup: hot\n", "    peer_backup: hot\n    batch_max_entries: 0\n");
+    bad = replace(bad, "    peer_backup: hot\n",
+                  "    peer_backup: hot\n    batch_max_entries: 0\n    snapshot_chunk: 70000\n"
+                  "    digest_interval_ms: 50\n");
     const auto e = config::load_string(bad, "a.yaml", dir_->path());
     EXPECT_FALSE(e.config);
     Lines got;
@@ -252,6 +263,8 @@ TEST_F(Examples, RemoteBackupTuningKeys) {
                        "a.yaml:49:14: dead_ms 1500 must be at least twice heartbeat_ms (1000)",
                        "a.yaml:51:23: reconnect_max_ms 800 is below reconnect_min_ms (900)",
                        "a.yaml:58:24: batch_max_entries 0 out of range 1..65536",
+                       "a.yaml:59:21: snapshot_chunk 70000 out of range 1..65536",
+                       "a.yaml:60:25: digest_interval_ms 50 out of range 100..600000",
                    }));
 }
 
