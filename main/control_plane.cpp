@@ -90,11 +90,16 @@ bool ControlPlane::start(std::string& error) {
     // forwards nothing, so it would otherwise meet its uplink router only
     // with the first packets after a takeover (held while it asks). The
     // remote-backup profile replicates the user side only, as the seed does.
+    // The port is the one the FIB sends through (Appliance: the first port
+    // with an address whose subnet holds the next hop).
     for (const auto& r : config_.routes)
-        for (uint16_t i = 0; i < ports.size(); ++i)
-            if (ports[i].spec.address.contains(r.via) && ports[i].spec.address.addr != r.via &&
-                std::find(nexthops_.begin(), nexthops_.end(), std::pair{i, r.via}) == nexthops_.end())
+        for (uint16_t i = 0; i < ports.size(); ++i) {
+            const Prefix& a = ports[i].spec.address;
+            if (a.len == 0 || !a.contains(r.via)) continue;
+            if (a.addr != r.via && std::find(nexthops_.begin(), nexthops_.end(), std::pair{i, r.via}) == nexthops_.end())
                 nexthops_.emplace_back(i, r.via);
+            break;
+        }
     if (!nexthops_.empty()) {
         resolve_nexthops();
         nexthop_timer_ = loop_.add_periodic(kNexthopRetry, [this] { resolve_nexthops(); });

@@ -38,7 +38,7 @@ namespace wg {
     X(host_routes_added, "/32 host routes installed for new ARP entries")          \
     X(host_routes_removed, "/32 host routes removed with their ARP entries")       \
     X(host_route_failures, "/32 host routes the FIB could not take (counted, skipped)") \
-    X(nexthop_resolutions, "route next hops resolved ahead of traffic (kept warm in both roles)")
+    X(nexthop_resolutions, "route next hops asked for ahead of traffic (at start, then every 10 s while missing)")
 
 class ControlPlane final : public arp::ResolveListener, public arp::ChangeListener {
   public:

@@ -71,6 +71,7 @@
 #include "control/frame_io.hpp"
 #include "control/report.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -261,7 +262,8 @@ class Service {
     size_t size() const { return entries_.size(); }
     // Room for `n` entries without rehashing (a batch backup announces its
     // size: 1M inserts into a growing table rehash ~20 times).
-    void reserve(size_t n) { entries_.reserve(n); }
+    // Bounded by the store's capacity: what the table cannot take needs no room.
+    void reserve(size_t n) { entries_.reserve(std::min<size_t>(n, store_.capacity())); }
     size_t pending() const { return pending_.size(); }
     uint64_t seq() const { return seq_; }
 
