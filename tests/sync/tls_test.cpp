@@ -148,6 +148,32 @@ class TlsTest : public ::testing::Test {
         return ctx;
     }
 
+    // What one side of a link uses: its certificate, the CA it trusts and
+    // the identity it expects of the peer ("" = any).
+    struct End {
+        const test::CertFiles& cert;
+        const test::CertFiles& ca;
+        std::string identity = "";
+    };
+    // A server and a client stream on the two ends of a socketpair.
+    struct Link {
+        SocketPair sp;
+        std::optional<TlsStream> server, client;
+        std::unique_ptr<TlsContext> server_ctx, client_ctx;
+        std::pair<Step, Step> handshake() {
+            return drive(sp.fd[0], handshake_of(*server), sp.fd[1], handshake_of(*client));
+        }
+    };
+    std::unique_ptr<Link> link(const End& server, const End& client) {
+        auto l = std::make_unique<Link>();
+        l->server_ctx = context(server.cert, server.ca, server.identity);
+        l->client_ctx = context(client.cert, client.ca, client.identity);
+        if (!l->server_ctx || !l->client_ctx || l->sp.fd[0] < 0) return nullptr;
+        l->server.emplace(*l->server_ctx, l->sp.fd[0], true);
+        l->client.emplace(*l->client_ctx, l->sp.fd[1], false);
+        return l;
+    }
+
     static inline test::TestPki* pki_ = nullptr;
     static inline std::string pki_error_;
     static inline std::string root_;
@@ -160,14 +186,12 @@ TEST_F(TlsTest, FailureNamesComeFromTheList) {
 }
 
 TEST_F(TlsTest, RightCaBothSidesEstablishesAndCarriesData) {
-    auto server_ctx = context(pki_->device_a, pki_->ca);
-    auto client_ctx = context(pki_->device_b, pki_->ca);
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    ASSERT_GE(sp.fd[0], 0);
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    TlsStream client(*client_ctx, sp.fd[1], false);
-    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    auto l = link({pki_->device_a, pki_->ca}, {pki_->device_b, pki_->ca});
+    ASSERT_TRUE(l);
+    SocketPair& sp = l->sp;
+    TlsStream& server = *l->server;
+    TlsStream& client = *l->client;
+    auto [ss, cs] = l->handshake();
     ASSERT_EQ(ss, Step::done) << server.error();
     ASSERT_EQ(cs, Step::done) << client.error();
     EXPECT_EQ(server.version(), "TLSv1.3");
@@ -242,14 +266,12 @@ TEST_F(TlsTest, RightCaBothSidesEstablishesAndCarriesData) {
 // bytes_in() counts what came off the socket before a record is whole: the
 // RBS's liveness on a slow link, where a 16 KB record takes seconds.
 TEST_F(TlsTest, BytesInCountsAPartialRecord) {
-    auto server_ctx = context(pki_->device_a, pki_->ca);
-    auto client_ctx = context(pki_->device_b, pki_->ca);
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    ASSERT_GE(sp.fd[0], 0);
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    TlsStream client(*client_ctx, sp.fd[1], false);
-    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    auto l = link({pki_->device_a, pki_->ca}, {pki_->device_b, pki_->ca});
+    ASSERT_TRUE(l);
+    SocketPair& sp = l->sp;
+    TlsStream& server = *l->server;
+    TlsStream& client = *l->client;
+    auto [ss, cs] = l->handshake();
     ASSERT_EQ(ss, Step::done) << server.error();
     ASSERT_EQ(cs, Step::done) << client.error();
     uint8_t buf[16384];
@@ -353,13 +375,11 @@ TEST_F(TlsTest, ServerRefusesClientCertificateFromAnotherCa) {
 }
 
 TEST_F(TlsTest, ClientRefusesServerCertificateFromAnotherCa) {
-    auto server_ctx = context(pki_->rogue, pki_->other_ca);
-    auto client_ctx = context(pki_->device_a, pki_->ca);
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    TlsStream client(*client_ctx, sp.fd[1], false);
-    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    auto l = link({pki_->rogue, pki_->other_ca}, {pki_->device_a, pki_->ca});
+    ASSERT_TRUE(l);
+    TlsStream& server = *l->server;
+    TlsStream& client = *l->client;
+    auto [ss, cs] = l->handshake();
     ASSERT_EQ(cs, Step::failed);
     EXPECT_EQ(client.failure(), TlsFailure::untrusted_certificate) << client.error();
     ASSERT_EQ(ss, Step::failed);
@@ -368,13 +388,10 @@ TEST_F(TlsTest, ClientRefusesServerCertificateFromAnotherCa) {
 }
 
 TEST_F(TlsTest, ExpiredClientCertificateIsRefusedByServer) {
-    auto server_ctx = context(pki_->device_a, pki_->ca);
-    auto client_ctx = context(pki_->expired, pki_->ca);
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    TlsStream client(*client_ctx, sp.fd[1], false);
-    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    auto l = link({pki_->device_a, pki_->ca}, {pki_->expired, pki_->ca});
+    ASSERT_TRUE(l);
+    TlsStream& server = *l->server;
+    auto [ss, cs] = l->handshake();
     ASSERT_EQ(ss, Step::failed);
     EXPECT_EQ(server.failure(), TlsFailure::expired_certificate) << server.error();
     EXPECT_NE(server.error().find("certificate has expired"), std::string::npos) << server.error();
@@ -382,13 +399,11 @@ TEST_F(TlsTest, ExpiredClientCertificateIsRefusedByServer) {
 }
 
 TEST_F(TlsTest, ExpiredServerCertificateIsRefusedByClient) {
-    auto server_ctx = context(pki_->expired, pki_->ca);
-    auto client_ctx = context(pki_->device_a, pki_->ca);
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    TlsStream client(*client_ctx, sp.fd[1], false);
-    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    auto l = link({pki_->expired, pki_->ca}, {pki_->device_a, pki_->ca});
+    ASSERT_TRUE(l);
+    TlsStream& server = *l->server;
+    TlsStream& client = *l->client;
+    auto [ss, cs] = l->handshake();
     ASSERT_EQ(cs, Step::failed);
     EXPECT_EQ(client.failure(), TlsFailure::expired_certificate) << client.error();
     ASSERT_EQ(ss, Step::failed);
@@ -396,13 +411,10 @@ TEST_F(TlsTest, ExpiredServerCertificateIsRefusedByClient) {
 }
 
 TEST_F(TlsTest, ClientChecksServerIdentity) {
-    auto server_ctx = context(pki_->device_b, pki_->ca);
-    auto client_ctx = context(pki_->device_a, pki_->ca, "deviceA");
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    TlsStream client(*client_ctx, sp.fd[1], false);
-    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    auto l = link({pki_->device_b, pki_->ca}, {pki_->device_a, pki_->ca, "deviceA"});
+    ASSERT_TRUE(l);
+    TlsStream& client = *l->client;
+    auto [ss, cs] = l->handshake();
     ASSERT_EQ(cs, Step::failed);
     EXPECT_EQ(client.failure(), TlsFailure::identity_mismatch) << client.error();
     EXPECT_EQ(client.error(), "peer certificate names 'deviceB', expected 'deviceA'");
@@ -410,13 +422,12 @@ TEST_F(TlsTest, ClientChecksServerIdentity) {
 }
 
 TEST_F(TlsTest, ServerChecksClientIdentity) {
-    auto server_ctx = context(pki_->device_a, pki_->ca, "deviceA");
-    auto client_ctx = context(pki_->device_b, pki_->ca);
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    TlsStream client(*client_ctx, sp.fd[1], false);
-    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    auto l = link({pki_->device_a, pki_->ca, "deviceA"}, {pki_->device_b, pki_->ca});
+    ASSERT_TRUE(l);
+    SocketPair& sp = l->sp;
+    TlsStream& server = *l->server;
+    TlsStream& client = *l->client;
+    auto [ss, cs] = l->handshake();
     ASSERT_EQ(ss, Step::failed);
     EXPECT_EQ(server.failure(), TlsFailure::identity_mismatch) << server.error();
     EXPECT_EQ(server.error(), "peer certificate names 'deviceB', expected 'deviceA'");
@@ -428,13 +439,11 @@ TEST_F(TlsTest, ServerChecksClientIdentity) {
 }
 
 TEST_F(TlsTest, MatchingIdentityOnBothSidesEstablishes) {
-    auto server_ctx = context(pki_->device_a, pki_->ca, "deviceB");
-    auto client_ctx = context(pki_->device_b, pki_->ca, "deviceA");
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    TlsStream client(*client_ctx, sp.fd[1], false);
-    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    auto l = link({pki_->device_a, pki_->ca, "deviceB"}, {pki_->device_b, pki_->ca, "deviceA"});
+    ASSERT_TRUE(l);
+    TlsStream& server = *l->server;
+    TlsStream& client = *l->client;
+    auto [ss, cs] = l->handshake();
     EXPECT_EQ(ss, Step::done) << server.error();
     EXPECT_EQ(cs, Step::done) << client.error();
 }
