@@ -425,7 +425,7 @@ void Profile::set_role(Role r) {
         s.drop_remote();
         // A Slave left `local` behind for the peer's installs: bring it up to
         // the ARP table now, so that display, hellos and digests are right
-        // from the first moment as Master (one walk: ~30 ms per 1M entries).
+        // from the first moment as Master (one walk: tens of ms per 1M entries).
         if (s.need_snapshot) s.refresh_local();
     }
     s.synced = s.digest_ok = s.resync_outstanding = false;
