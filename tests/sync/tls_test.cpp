@@ -306,17 +306,14 @@ TEST_F(TlsTest, BytesInCountsAPartialRecord) {
 // session reads as `closed`, not as a handshake failure: the RBS reports
 // "peer closed" and reconnects.
 TEST_F(TlsTest, EofWithoutCloseNotifyOnLiveSessionIsClosed) {
-    auto server_ctx = context(pki_->device_a, pki_->ca);
-    auto client_ctx = context(pki_->device_b, pki_->ca);
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    {
-        TlsStream client(*client_ctx, sp.fd[1], false);
-        auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
-        ASSERT_EQ(ss, Step::done) << server.error();
-        ASSERT_EQ(cs, Step::done) << client.error();
-    }
+    auto l = link({pki_->device_a, pki_->ca}, {pki_->device_b, pki_->ca});
+    ASSERT_TRUE(l);
+    SocketPair& sp = l->sp;
+    TlsStream& server = *l->server;
+    auto [ss, cs] = l->handshake();
+    ASSERT_EQ(ss, Step::done) << server.error();
+    ASSERT_EQ(cs, Step::done) << l->client->error();
+    l->client.reset();
     close(sp.fd[1]); // no shutdown(): the process died
     sp.fd[1] = -1;
     std::vector<uint8_t> got;
@@ -327,17 +324,14 @@ TEST_F(TlsTest, EofWithoutCloseNotifyOnLiveSessionIsClosed) {
 // The peer vanishing must not raise SIGPIPE (the appliance does not ignore
 // it): the write fails with io_error and the process lives on.
 TEST_F(TlsTest, WriteAfterPeerClosedIsAnErrorNotASignal) {
-    auto server_ctx = context(pki_->device_a, pki_->ca);
-    auto client_ctx = context(pki_->device_b, pki_->ca);
-    ASSERT_TRUE(server_ctx && client_ctx);
-    SocketPair sp;
-    TlsStream client(*client_ctx, sp.fd[1], false);
-    {
-        TlsStream server(*server_ctx, sp.fd[0], true);
-        auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
-        ASSERT_EQ(ss, Step::done) << server.error();
-        ASSERT_EQ(cs, Step::done) << client.error();
-    }
+    auto l = link({pki_->device_a, pki_->ca}, {pki_->device_b, pki_->ca});
+    ASSERT_TRUE(l);
+    SocketPair& sp = l->sp;
+    TlsStream& client = *l->client;
+    auto [ss, cs] = l->handshake();
+    ASSERT_EQ(ss, Step::done) << l->server->error();
+    ASSERT_EQ(cs, Step::done) << client.error();
+    l->server.reset();
     close(sp.fd[0]);
     sp.fd[0] = -1;
     std::vector<uint8_t> data(4096, 0x5a);
@@ -352,13 +346,12 @@ TEST_F(TlsTest, WriteAfterPeerClosedIsAnErrorNotASignal) {
 }
 
 TEST_F(TlsTest, ServerRefusesClientCertificateFromAnotherCa) {
-    auto server_ctx = context(pki_->device_a, pki_->ca);
-    auto rogue_ctx = context(pki_->rogue, pki_->ca);
-    ASSERT_TRUE(server_ctx && rogue_ctx);
-    SocketPair sp;
-    TlsStream server(*server_ctx, sp.fd[0], true);
-    TlsStream client(*rogue_ctx, sp.fd[1], false);
-    auto [ss, cs] = drive(sp.fd[0], handshake_of(server), sp.fd[1], handshake_of(client));
+    auto l = link({pki_->device_a, pki_->ca}, {pki_->rogue, pki_->ca});
+    ASSERT_TRUE(l);
+    SocketPair& sp = l->sp;
+    TlsStream& server = *l->server;
+    TlsStream& client = *l->client;
+    auto [ss, cs] = l->handshake();
     ASSERT_EQ(ss, Step::failed);
     EXPECT_EQ(server.failure(), TlsFailure::untrusted_certificate) << server.error();
     EXPECT_NE(server.error().find("deviceB"), std::string::npos) << server.error();
