@@ -14,6 +14,8 @@ const char* status_name(Status s) {
             return "error";
         case Status::internal:
             return "internal";
+        case Status::more:
+            return "more";
     }
     return "?";
 }
@@ -128,7 +130,7 @@ bool decode_response(std::span<const uint8_t> payload, Response& out, std::strin
         err = "empty response";
         return false;
     }
-    if (payload[0] > uint8_t(Status::internal)) {
+    if (payload[0] > uint8_t(Status::more)) {
         static constexpr char kHex[] = "0123456789abcdef";
         err = std::string("bad response status 0x") + kHex[payload[0] >> 4] + kHex[payload[0] & 0xf];
         return false;
@@ -145,6 +147,13 @@ void FrameDecoder::feed(std::span<const uint8_t> bytes) {
         pos_ = 0;
     }
     buf_.insert(buf_.end(), bytes.begin(), bytes.end());
+}
+
+bool FrameDecoder::ready() const {
+    if (!error_.empty()) return true;
+    if (buffered() < kHeaderSize) return false;
+    const uint32_t len = read_be32(buf_.data() + pos_);
+    return len == 0 || len > max_payload_ || buffered() >= kHeaderSize + len;
 }
 
 FrameDecoder::Result FrameDecoder::next(std::vector<uint8_t>& payload) {

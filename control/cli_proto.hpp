@@ -4,10 +4,15 @@
 //
 //   request  = u32 length (big-endian) | flags (bit0: JSON wanted, others 0)
 //                                       | command line: UTF-8 words joined by single spaces
-//   response = u32 length (big-endian) | status (0 ok, 1 error, 2 internal) | body
+//   response = u32 length (big-endian) | status (0 ok, 1 error, 2 internal,
+//                                                3 more) | body
 //
 // `length` counts the bytes after itself, so it is at least 1. One
-// connection may carry several request/response pairs, answered in order.
+// connection may carry several request/response pairs, answered in order,
+// one request at a time. A large display is streamed: frames of status
+// `more` carry consecutive pieces of the body, and the reply ends with a
+// frame of another status (its body the last piece, maybe empty). A client
+// concatenates the bodies (docs/architecture.md "Operator interface").
 //
 // Thread-safety: stateless functions are safe anywhere; a FrameDecoder is
 // used by one thread.
@@ -31,7 +36,7 @@ inline constexpr uint32_t kMaxPayload = 16u << 20;
 inline constexpr uint32_t kMaxRequestPayload = 64u << 10;
 inline constexpr uint8_t kFlagJson = 0x01;
 
-enum class Status : uint8_t { ok = 0, error = 1, internal = 2 };
+enum class Status : uint8_t { ok = 0, error = 1, internal = 2, more = 3 };
 const char* status_name(Status s);
 
 struct Request {
@@ -71,6 +76,8 @@ class FrameDecoder {
     Result next(std::vector<uint8_t>& payload);
 
     const std::string& error() const { return error_; }
+    // True when next() would not return need_more (a whole frame or an error).
+    bool ready() const;
     // Bytes held for a frame not complete yet.
     size_t buffered() const { return buf_.size() - pos_; }
 

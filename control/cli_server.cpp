@@ -128,6 +128,30 @@ CliServer::CliServer(EventLoop& loop, std::string socket_path, Options opts)
                      });
     register_command({"help"}, "list commands (help WORD...: those starting with WORD...)",
                      [this](const CommandContext& ctx) { return help(ctx.args); });
+    register_command({"display", "cli"}, "operator channel: limits, clients, refusals",
+                     [this](const CommandContext& ctx) -> CommandResult {
+                         if (!ctx.args.empty()) return CommandError{"display cli takes no arguments"};
+                         return report();
+                     });
+}
+
+Report CliServer::report() const {
+    Report r;
+    Section& s = r.section("cli", "Operator channel");
+    s.add("clients", "Clients", uint64_t(clients_.size()));
+    s.add("max_clients", "Max clients", uint64_t(opts_.max_clients));
+    s.add("reply_memory", "Reply memory (bytes)", uint64_t(reply_memory()));
+    s.add("max_total_reply_bytes", "Reply memory cap", uint64_t(opts_.max_total_reply_bytes));
+    s.add("max_reply_bytes", "Reply cap (unstreamed)", uint64_t(opts_.max_reply_bytes));
+    s.add("max_input_bytes", "Input buffer cap", uint64_t(opts_.max_input_bytes));
+    s.add("stream_chunk_bytes", "Stream piece (bytes)", uint64_t(opts_.stream_chunk_bytes));
+    s.add("idle_timeout_ms", "Idle timeout (ms)",
+          uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(opts_.client_idle_timeout).count()));
+    Record counters;
+    for (size_t i = 0; i < kCliCounterCount; ++i)
+        counters.add(kCliCounterInfo[i].key, label_from_key(kCliCounterInfo[i].key), counters_[i]);
+    s.add("counters", "Counters", std::move(counters));
+    return r;
 }
 
 CliServer::~CliServer() { stop(); }
@@ -230,6 +254,11 @@ void CliServer::register_command(std::vector<std::string> words, std::string hel
 
 // ---- connections -------------------------------------------------------------
 
+void CliServer::log(std::string_view reason, const std::string& line) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(loop_.now().time_since_epoch()).count();
+    log_limit_.log(reason, uint64_t(ns), "warmgate: CLI: " + line);
+}
+
 void CliServer::on_accept() {
     for (;;) {
         int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -247,6 +276,9 @@ void CliServer::on_accept() {
             return; // EAGAIN, or a client that vanished before we got to it
         }
         if (clients_.size() >= opts_.max_clients) {
+            count(CliCounter::refused_clients);
+            log("refused_clients", "connection refused: " + std::to_string(opts_.max_clients) +
+                                       " clients connected (max_clients)");
             // Best effort, never blocking: a fresh socket buffer takes this.
             std::vector<uint8_t> frame;
             std::string err;
@@ -262,10 +294,12 @@ void CliServer::on_accept() {
         }
         auto c = std::make_unique<Client>();
         c->fd = fd;
-        if (!loop_.add_fd(fd, EPOLLIN | EPOLLRDHUP, [this, fd](uint32_t ev) { on_client(fd, ev); })) {
+        c->interest = EPOLLIN | EPOLLRDHUP;
+        if (!loop_.add_fd(fd, c->interest, [this, fd](uint32_t ev) { on_client(fd, ev); })) {
             close(fd);
             continue;
         }
+        count(CliCounter::accepted);
         Client& ref = *c;
         clients_.emplace(fd, std::move(c));
         touch(ref);
@@ -275,7 +309,23 @@ void CliServer::on_accept() {
 void CliServer::touch(Client& c) {
     loop_.cancel_timer(c.idle_timer);
     int fd = c.fd;
-    c.idle_timer = loop_.add_timer(opts_.client_idle_timeout, [this, fd] { close_client(fd); });
+    c.idle_timer = loop_.add_timer(opts_.client_idle_timeout, [this, fd] { on_idle(fd); });
+}
+
+void CliServer::on_idle(int fd) {
+    auto it = clients_.find(fd);
+    if (it == clients_.end()) return;
+    Client& c = *it->second;
+    c.idle_timer = 0;
+    // A reply waiting for room: the client does not read. Else it is silent
+    // (mid-request or between requests).
+    if (c.out_pos < c.out.size() || c.stream) {
+        count(CliCounter::stalled_closed);
+        log("stalled_closed", "client closed: not reading its reply");
+    } else {
+        count(CliCounter::idle_closed);
+    }
+    close_client(fd);
 }
 
 void CliServer::close_client(int fd) {
@@ -287,40 +337,48 @@ void CliServer::close_client(int fd) {
     clients_.erase(it);
 }
 
+size_t CliServer::reply_memory() const {
+    size_t n = 0;
+    for (const auto& [fd, c] : clients_) {
+        n += c->out.capacity();
+        if (c->stream) n += c->stream->memory();
+    }
+    return n;
+}
+
 void CliServer::on_client(int fd, uint32_t events) {
     auto it = clients_.find(fd);
     if (it == clients_.end()) return;
     Client& c = *it->second;
-    if (events & EPOLLERR) {
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        // EPOLLHUP: both directions are gone, nobody can read the rest.
         close_client(fd);
         return;
     }
-    if (!c.out.empty()) {
-        // Flushing a reply: only EPOLLOUT is requested now. A peer that has
-        // gone entirely cannot read the rest.
-        if (events & EPOLLHUP)
-            close_client(fd);
-        else if (events & EPOLLOUT)
-            flush_client(c);
-        return;
-    }
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) read_client(c);
+    if ((events & (EPOLLIN | EPOLLRDHUP)) && !read_client(c)) return;
+    if (serve(c)) update_interest(c);
 }
 
+// Reading goes on while a reply is produced, into the bounded input buffer:
+// requests pipelined behind the current one wait there.
 bool CliServer::read_client(Client& c) {
-    if (c.close_after_flush) return true;
     size_t total = 0;
-    bool eof = false;
-    while (total < kMaxReadPerEvent) {
+    while (!c.eof && total < kMaxReadPerEvent) {
         uint8_t buf[kReadChunk];
         ssize_t n = recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n > 0) {
-            c.decoder.feed({buf, size_t(n)});
             total += size_t(n);
+            if (c.decoder.buffered() + size_t(n) > opts_.max_input_bytes) {
+                refuse(c, CliCounter::input_overflow,
+                       "too many pipelined requests (more than " + std::to_string(opts_.max_input_bytes) +
+                           " bytes waiting); send one request at a time");
+                return false;
+            }
+            c.decoder.feed({buf, size_t(n)});
             continue;
         }
         if (n == 0) {
-            eof = true;
+            c.eof = true;
         } else if (errno == EINTR) {
             continue;
         } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -330,41 +388,130 @@ bool CliServer::read_client(Client& c) {
         break;
     }
     if (total > 0) touch(c);
-
-    std::vector<uint8_t> payload;
-    for (;;) {
-        auto r = c.decoder.next(payload);
-        if (r == proto::FrameDecoder::Result::need_more) break;
-        if (r == proto::FrameDecoder::Result::error) {
-            queue(c, {proto::Status::error, "Error: " + c.decoder.error() + "\n"});
-            c.close_after_flush = true;
-            break;
-        }
-        proto::Request req;
-        std::string err;
-        if (!proto::decode_request(payload, req, err)) {
-            queue(c, {proto::Status::error, "Error: malformed request: " + err + "\n"});
-            c.close_after_flush = true;
-            break;
-        }
-        queue(c, execute(req));
-    }
-    if (eof) {
-        if (c.out.empty()) {
-            close_client(c.fd);
-            return false;
-        }
-        c.close_after_flush = true; // peer half-closed: answer, then close
-    }
     // Data left beyond kMaxReadPerEvent is reported again: epoll is level-triggered.
-    if (!c.out.empty()) return flush_client(c);
+    return true;
+}
+
+// Told why, then closed: the reply goes out best effort (never blocking) and
+// the connection is gone at once, whatever the client left unread.
+void CliServer::refuse(Client& c, CliCounter why, std::string message) {
+    count(why);
+    log(kCliCounterInfo[size_t(why)].key, "client closed: " + message);
+    std::vector<uint8_t> frame;
+    std::string err;
+    if (proto::encode_response({proto::Status::error, "Error: " + message + "\n"}, frame, err)) {
+        [[maybe_unused]] ssize_t n = send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    close_client(c.fd);
+}
+
+bool CliServer::serve(Client& c) {
+    if (c.out_pos < c.out.size()) {
+        if (!flush_client(c)) return false;
+        if (c.out_pos < c.out.size()) return true; // waits for EPOLLOUT
+    }
+    if (c.stream) {
+        // One piece per turn: the loop runs timers and other clients between.
+        std::string piece;
+        const bool more = c.stream->next(piece, opts_.stream_chunk_bytes);
+        if (!more) c.stream.reset();
+        if (!piece.empty() || !more) {
+            count(CliCounter::streamed_pieces);
+            queue(c, {more ? proto::Status::more : proto::Status::ok, std::move(piece)});
+        }
+        return flush_client(c);
+    }
+    if (c.decoder.ready()) {
+        if (!start_request(c)) return false;
+        return flush_client(c);
+    }
+    if (c.eof || c.close_after_flush) {
+        close_client(c.fd);
+        return false;
+    }
+    return true;
+}
+
+bool CliServer::start_request(Client& c) {
+    std::vector<uint8_t> payload;
+    auto r = c.decoder.next(payload);
+    if (r == proto::FrameDecoder::Result::error) {
+        count(CliCounter::bad_request);
+        queue(c, {proto::Status::error, "Error: " + c.decoder.error() + "\n"});
+        c.close_after_flush = true;
+        return true;
+    }
+    if (r != proto::FrameDecoder::Result::frame) return true;
+    proto::Request req;
+    std::string err;
+    if (!proto::decode_request(payload, req, err)) {
+        count(CliCounter::bad_request);
+        queue(c, {proto::Status::error, "Error: malformed request: " + err + "\n"});
+        c.close_after_flush = true;
+        return true;
+    }
+    count(CliCounter::requests);
+    const size_t in_use = reply_memory();
+    auto busy = [&] {
+        count(CliCounter::memory_refused);
+        log("memory_refused", "request refused: reply memory of all clients at its cap");
+        queue(c, {proto::Status::error,
+                  "Error: the CLI's reply memory (" + std::to_string(opts_.max_total_reply_bytes >> 20) +
+                      " MiB for all clients) is in use, try again\n"});
+    };
+    if (in_use >= opts_.max_total_reply_bytes) {
+        busy();
+        return true;
+    }
+    CommandResult result;
+    try {
+        result = dispatch(req);
+    } catch (const std::exception& e) {
+        result = CommandError{"internal error in \"" + join(req.words) + "\": " + e.what(),
+                              proto::Status::internal};
+    } catch (...) {
+        result = CommandError{"internal error in \"" + join(req.words) + "\"", proto::Status::internal};
+    }
+    if (auto* e = std::get_if<CommandError>(&result)) {
+        std::string body = "Error: " + e->message;
+        if (body.back() != '\n') body += '\n';
+        queue(c, {e->status == proto::Status::ok ? proto::Status::error : e->status, std::move(body)});
+        return true;
+    }
+    auto stream = std::make_unique<ReportStream>(std::move(std::get<Report>(result)), req.json);
+    if (in_use + stream->memory() > opts_.max_total_reply_bytes) {
+        busy();
+        return true;
+    }
+    if (stream->streamed()) {
+        count(CliCounter::streamed_replies);
+        c.stream = std::move(stream);
+        return true;
+    }
+    // Small and already rendered: one frame.
+    std::string body;
+    while (stream->next(body, SIZE_MAX)) {
+    }
+    if (body.size() > opts_.max_reply_bytes) {
+        count(CliCounter::reply_too_big);
+        queue(c, {proto::Status::internal, "Error: reply of " + std::to_string(body.size()) +
+                                               " bytes exceeds the limit of " +
+                                               std::to_string(opts_.max_reply_bytes) + " bytes; narrow the query\n"});
+        return true;
+    }
+    queue(c, {proto::Status::ok, std::move(body)});
     return true;
 }
 
 void CliServer::queue(Client& c, const proto::Response& resp) {
+    if (c.out_pos == c.out.size()) {
+        c.out.clear();
+        c.out_pos = 0;
+    }
     std::vector<uint8_t> frame;
     std::string err;
     if (!proto::encode_response(resp, frame, err)) {
+        count(CliCounter::reply_too_big);
         proto::Response too_big{proto::Status::internal, "Error: " + err + "; narrow the query\n"};
         if (!proto::encode_response(too_big, frame, err)) return;
     }
@@ -372,41 +519,50 @@ void CliServer::queue(Client& c, const proto::Response& resp) {
 }
 
 bool CliServer::flush_client(Client& c) {
+    bool sent = false;
     while (c.out_pos < c.out.size()) {
         ssize_t n =
             send(c.fd, c.out.data() + c.out_pos, c.out.size() - c.out_pos, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             c.out_pos += size_t(n);
+            sent = true;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            // A slow reader: wait for room. Requests are not read meanwhile
-            // (backpressure), and EPOLLRDHUP is not asked for: it is
-            // level-triggered and would spin while a half-closed peer reads.
-            touch(c);
-            if (!loop_.modify_fd(c.fd, EPOLLOUT)) {
-                close_client(c.fd);
-                return false;
-            }
-            return true;
-        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break; // a slow reader: wait for room
         close_client(c.fd); // EPIPE / ECONNRESET: the client went away
         return false;
     }
-    c.out.clear();
-    c.out_pos = 0;
-    if (c.close_after_flush) {
+    // Progress resets the idle clock; a client that reads nothing does not.
+    if (sent) touch(c);
+    if (c.out_pos == c.out.size()) {
+        c.out.clear();
+        c.out_pos = 0;
+        // A big unstreamed reply is not kept as capacity.
+        if (c.out.capacity() > opts_.stream_chunk_bytes * 2) c.out.shrink_to_fit();
+        if (c.close_after_flush) {
+            close_client(c.fd);
+            return false;
+        }
+    }
+    return true;
+}
+
+// EPOLLOUT while there is something to send or produce (a writable socket
+// then calls serve() once per loop turn); EPOLLIN until the peer's EOF
+// (EPOLLRDHUP is level-triggered and would spin once seen).
+bool CliServer::update_interest(Client& c) {
+    uint32_t want = 0;
+    if (!c.eof && !c.close_after_flush) want |= EPOLLIN | EPOLLRDHUP;
+    if (c.out_pos < c.out.size() || c.stream || c.decoder.ready() || c.close_after_flush ||
+        (c.eof && !c.decoder.ready()))
+        want |= EPOLLOUT;
+    if (want == c.interest) return true;
+    if (!loop_.modify_fd(c.fd, want)) {
         close_client(c.fd);
         return false;
     }
-    touch(c);
-    if (!loop_.modify_fd(c.fd, EPOLLIN | EPOLLRDHUP)) {
-        close_client(c.fd);
-        return false;
-    }
-    // read_client() decoded every complete frame before replying, so the
-    // decoder holds at most a partial one: the next EPOLLIN continues it.
+    c.interest = want;
     return true;
 }
 

@@ -105,7 +105,7 @@ void json_append_string(std::string& out, std::string_view s) {
 void JsonWriter::newline() {
     if (indent_ <= 0) return;
     out_.push_back('\n');
-    out_.append(stack_.size() * static_cast<size_t>(indent_), ' ');
+    out_.append((base_depth_ + stack_.size()) * static_cast<size_t>(indent_), ' ');
 }
 
 void JsonWriter::before_value() {

@@ -6,6 +6,7 @@
 // Thread-safety: none; a writer is used by one thread (the control lcore).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -16,7 +17,9 @@ namespace wg::control {
 class JsonWriter {
   public:
     // indent > 0: pretty-print with that many spaces per level; 0: compact.
-    explicit JsonWriter(int indent = 2) : indent_(indent) {}
+    // `base_depth`: the output is a value nested that deep in a document
+    // written elsewhere (a row of a streamed table, control/report.hpp).
+    explicit JsonWriter(int indent = 2, size_t base_depth = 0) : indent_(indent), base_depth_(base_depth) {}
 
     void begin_object();
     void end_object();
@@ -48,6 +51,7 @@ class JsonWriter {
     std::vector<Level> stack_;
     bool after_key_ = false;
     int indent_;
+    size_t base_depth_;
 };
 
 // Appends `s` as a JSON string literal (with quotes) to `out`. Control

@@ -139,36 +139,79 @@ void Report::declare_list(std::string_view list_key) { group(list_key, true); }
 
 namespace {
 
-void text_table(std::string& out, const Table& t, size_t indent) {
-    const auto& cols = t.columns();
-    std::vector<size_t> width(cols.size());
-    std::vector<std::vector<std::string>> cells;
-    for (size_t c = 0; c < cols.size(); ++c) width[c] = cols[c].label.size();
-    for (const auto& row : t.rows()) {
-        auto& line = cells.emplace_back();
-        for (size_t c = 0; c < cols.size(); ++c) {
-            line.push_back(row[c].text());
-            width[c] = std::max(width[c], line.back().size());
+// Where a ReportStream cuts the skeleton: the sourced table's rows go at
+// `split`, rendered with `widths` at `indent` (text) or `depth` (JSON).
+struct Cut {
+    const Table* table = nullptr;
+    std::vector<size_t> widths;
+    size_t split = std::string::npos;
+    size_t indent = 0;
+    size_t depth = 0;
+};
+
+constexpr size_t kSourceBatch = 256;
+
+// Every row of `t`: its own, then its source's (read from the start).
+std::vector<std::vector<Scalar>> all_rows(const Table& t) {
+    std::vector<std::vector<Scalar>> rows = t.rows();
+    if (const auto& src = t.source()) {
+        src->rewind();
+        while (src->next(rows, kSourceBatch)) {
         }
+        src->rewind();
     }
-    // Each column starts two spaces after the widest cell of the previous one.
-    auto emit = [&](auto cell_of) {
-        std::string line(indent, ' ');
-        size_t col_start = indent;
-        for (size_t c = 0; c < cols.size(); ++c) {
-            pad_to(line, col_start);
-            line += cell_of(c);
-            col_start += width[c] + 2;
-        }
-        rstrip(line);
-        out += line;
-        out += '\n';
-    };
-    emit([&](size_t c) -> const std::string& { return cols[c].label; });
-    for (const auto& line : cells) emit([&](size_t c) -> const std::string& { return line[c]; });
+    return rows;
 }
 
-void text_record(std::string& out, const Record& rec, size_t indent) {
+void grow_widths(std::vector<size_t>& width, const std::vector<Scalar>& row) {
+    for (size_t c = 0; c < width.size() && c < row.size(); ++c) width[c] = std::max(width[c], row[c].text().size());
+}
+
+std::vector<size_t> label_widths(const Table& t) {
+    std::vector<size_t> width;
+    for (const auto& col : t.columns()) width.push_back(col.label.size());
+    return width;
+}
+
+// Each column starts two spaces after the widest cell of the previous one.
+template <class CellOf>
+void text_line(std::string& out, const std::vector<size_t>& width, size_t indent, CellOf cell_of) {
+    std::string line(indent, ' ');
+    size_t col_start = indent;
+    for (size_t c = 0; c < width.size(); ++c) {
+        pad_to(line, col_start);
+        line += cell_of(c);
+        col_start += width[c] + 2;
+    }
+    rstrip(line);
+    out += line;
+    out += '\n';
+}
+
+void text_row(std::string& out, const std::vector<size_t>& width, size_t indent, const std::vector<Scalar>& row) {
+    text_line(out, width, indent, [&](size_t c) { return c < row.size() ? row[c].text() : std::string("--"); });
+}
+
+void text_table(std::string& out, const Table& t, size_t indent, Cut* cut) {
+    const auto& cols = t.columns();
+    auto header = [&](const std::vector<size_t>& width) {
+        text_line(out, width, indent, [&](size_t c) -> const std::string& { return cols[c].label; });
+    };
+    if (cut && cut->table == &t) {
+        header(cut->widths);
+        for (const auto& row : t.rows()) text_row(out, cut->widths, indent, row);
+        cut->split = out.size();
+        cut->indent = indent;
+        return;
+    }
+    const auto rows = all_rows(t);
+    std::vector<size_t> width = label_widths(t);
+    for (const auto& row : rows) grow_widths(width, row);
+    header(width);
+    for (const auto& row : rows) text_row(out, width, indent, row);
+}
+
+void text_record(std::string& out, const Record& rec, size_t indent, Cut* cut) {
     // Default: one space between the longest label and the colon. A record
     // that pins its width (the seed's layouts) gets exactly that, unless a
     // label is longer.
@@ -200,31 +243,29 @@ void text_record(std::string& out, const Record& rec, size_t indent) {
                            if (nested.empty()) head += "--";
                            rstrip(head);
                            out += head + '\n';
-                           text_record(out, nested, indent + 2);
+                           text_record(out, nested, indent + 2, cut);
                        },
                        [&](const Table& t) {
                            if (f.label.empty()) {
-                               text_table(out, t, indent);
+                               text_table(out, t, indent, cut);
                                return;
                            }
                            rstrip(head);
                            out += head + '\n';
-                           text_table(out, t, indent + 2);
+                           text_table(out, t, indent + 2, cut);
                        },
                    },
                    f.value);
     }
 }
 
-} // namespace
-
-std::string render_text(const Report& r) {
+std::string text_report(const Report& r, Cut* cut) {
     std::string out;
     const std::string rule(static_cast<size_t>(std::max(r.rule_width(), 1)), '-');
     for (const auto& s : r.sections()) {
         out += rule + '\n';
         if (!s.title().empty()) out += ' ' + s.title() + '\n';
-        text_record(out, s, 1);
+        text_record(out, s, 1, cut);
     }
     if (!r.sections().empty()) out += rule + '\n';
     for (const auto& m : r.messages()) {
@@ -233,6 +274,10 @@ std::string render_text(const Report& r) {
     }
     return out;
 }
+
+} // namespace
+
+std::string render_text(const Report& r) { return text_report(r, nullptr); }
 
 // ---- JSON ------------------------------------------------------------------
 
@@ -251,7 +296,19 @@ void json_scalar(JsonWriter& w, const Scalar& s) {
                s.get());
 }
 
-void json_record(JsonWriter& w, const Record& rec) {
+void json_row(JsonWriter& w, const Table& t, const std::vector<Scalar>& row) {
+    w.begin_object();
+    for (size_t c = 0; c < t.columns().size(); ++c) {
+        w.key(t.columns()[c].key);
+        if (c < row.size())
+            json_scalar(w, row[c]);
+        else
+            w.null();
+    }
+    w.end_object();
+}
+
+void json_record(JsonWriter& w, const Record& rec, Cut* cut, size_t depth) {
     w.begin_object();
     for (const auto& f : rec.fields()) {
         w.key(f.key);
@@ -262,17 +319,17 @@ void json_record(JsonWriter& w, const Record& rec) {
                            for (const auto& item : list) w.value(std::string_view(item));
                            w.end_array();
                        },
-                       [&](const Record& nested) { json_record(w, nested); },
+                       [&](const Record& nested) { json_record(w, nested, cut, depth + 1); },
                        [&](const Table& t) {
                            w.begin_array();
-                           for (const auto& row : t.rows()) {
-                               w.begin_object();
-                               for (size_t c = 0; c < t.columns().size(); ++c) {
-                                   w.key(t.columns()[c].key);
-                                   json_scalar(w, row[c]);
-                               }
-                               w.end_object();
+                           if (cut && cut->table == &t) {
+                               for (const auto& row : t.rows()) json_row(w, t, row);
+                               cut->split = w.str().size();
+                               cut->depth = depth + 2; // the record's object, then the array
+                               w.end_array();
+                               return;
                            }
+                           for (const auto& row : all_rows(t)) json_row(w, t, row);
                            w.end_array();
                        },
                    },
@@ -281,19 +338,17 @@ void json_record(JsonWriter& w, const Record& rec) {
     w.end_object();
 }
 
-} // namespace
-
-std::string render_json(const Report& r) {
+std::string json_report(const Report& r, Cut* cut) {
     JsonWriter w(2);
     w.begin_object();
     for (const auto& g : r.groups()) {
         w.key(g.key);
         if (g.list) {
             w.begin_array();
-            for (size_t i : g.sections) json_record(w, r.sections()[i]);
+            for (size_t i : g.sections) json_record(w, r.sections()[i], cut, 2);
             w.end_array();
         } else {
-            json_record(w, r.sections()[g.sections.front()]);
+            json_record(w, r.sections()[g.sections.front()], cut, 1);
         }
     }
     if (!r.messages().empty()) {
@@ -306,6 +361,123 @@ std::string render_json(const Report& r) {
     std::string out = w.take();
     out += '\n';
     return out;
+}
+
+} // namespace
+
+std::string render_json(const Report& r) { return json_report(r, nullptr); }
+
+// ---- streaming -------------------------------------------------------------
+
+ReportStream::ReportStream(Report report, bool json) : report_(std::move(report)), json_(json) {
+    for (const auto& sec : report_.sections()) {
+        for (const auto& f : sec.fields())
+            if (const auto* t = std::get_if<Table>(&f.value); t && t->source()) {
+                table_ = t;
+                break;
+            }
+        if (table_) break;
+    }
+    if (!table_) {
+        // Nothing to stream: one piece.
+        prefix_ = json_ ? render_json(report_) : render_text(report_);
+        phase_ = Phase::prefix;
+        return;
+    }
+    table_->source()->rewind();
+    if (json_) {
+        render_skeleton();
+        phase_ = Phase::prefix;
+    } else {
+        widths_ = label_widths(*table_);
+        for (const auto& row : table_->rows()) grow_widths(widths_, row);
+    }
+}
+
+size_t ReportStream::pull(size_t max) {
+    batch_.clear();
+    if (exhausted_) return 0;
+    exhausted_ = !table_->source()->next(batch_, max);
+    rows_read_ += batch_.size();
+    return batch_.size();
+}
+
+void ReportStream::render_skeleton() {
+    Cut cut;
+    cut.table = table_;
+    cut.widths = widths_;
+    std::string all = json_ ? json_report(report_, &cut) : text_report(report_, &cut);
+    indent_ = cut.indent;
+    depth_ = cut.depth;
+    prefix_ = all.substr(0, cut.split);
+    suffix_ = all.substr(cut.split);
+    // JSON: the array closes on its own line once it holds rows.
+    any_row_ = json_ && !table_->rows().empty();
+}
+
+bool ReportStream::next(std::string& out, size_t budget) {
+    // Rows per pull: a row is some tens of bytes; at least one.
+    const size_t rows = std::max<size_t>(1, budget / 64);
+    const size_t start = out.size();
+    switch (phase_) {
+        case Phase::widths:
+            // Nothing is output until every row was measured.
+            pull(rows);
+            for (const auto& row : batch_) grow_widths(widths_, row);
+            if (exhausted_) {
+                table_->source()->rewind();
+                exhausted_ = false;
+                render_skeleton();
+                phase_ = Phase::prefix;
+            }
+            return true;
+        case Phase::prefix:
+            out += prefix_;
+            prefix_.clear();
+            prefix_.shrink_to_fit();
+            phase_ = table_ ? Phase::rows : Phase::done;
+            return phase_ != Phase::done;
+        case Phase::rows:
+            while (out.size() - start < budget && !exhausted_) {
+                pull(rows);
+                for (const auto& row : batch_) {
+                    if (!json_) {
+                        text_row(out, widths_, indent_, row);
+                        continue;
+                    }
+                    if (any_row_) out += ',';
+                    any_row_ = true;
+                    out += '\n';
+                    out.append(depth_ * 2, ' ');
+                    JsonWriter w(2, depth_);
+                    json_row(w, *table_, row);
+                    out += w.str();
+                }
+            }
+            if (exhausted_) phase_ = Phase::suffix;
+            return true;
+        case Phase::suffix:
+            // The skeleton closed an empty array ("]"); with rows streamed
+            // into it the bracket goes on its own line (JsonWriter::end_array).
+            if (json_ && any_row_ && table_->rows().empty()) {
+                out += '\n';
+                out.append((depth_ - 1) * 2, ' ');
+            }
+            out += suffix_;
+            suffix_.clear();
+            phase_ = Phase::done;
+            return false;
+        case Phase::done:
+            return false;
+    }
+    return false;
+}
+
+size_t ReportStream::memory() const {
+    size_t n = prefix_.capacity() + suffix_.capacity() + widths_.capacity() * sizeof(size_t);
+    for (const auto& row : batch_) n += row.capacity() * sizeof(Scalar) + 32 * row.size();
+    if (table_) n += table_->source()->memory();
+    return n;
 }
 
 } // namespace wg::control

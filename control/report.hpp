@@ -24,6 +24,7 @@
 #include <concepts>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <ranges>
 #include <string>
 #include <string_view>
@@ -85,6 +86,25 @@ class Scalar {
     Variant v_;
 };
 
+// Rows produced on demand, for a table too large to build at once (`display
+// arp` of a million entries): the CLI streams them in chunks between other
+// events (ReportStream below, control/cli_server.hpp), telemetry takes the
+// first rows only. A source reads its tables when asked for rows, so a
+// row may reflect a later state than the one before it.
+class RowSource {
+  public:
+    virtual ~RowSource() = default;
+    // Appends up to `max` rows (one Scalar per column) to `out`. False once
+    // the source is exhausted (it may have appended rows in that call).
+    virtual bool next(std::vector<std::vector<Scalar>>& out, size_t max) = 0;
+    // Back to the first row: the text form reads the rows twice (column
+    // widths first, then the lines).
+    virtual void rewind() = 0;
+    // Bytes the source holds (a snapshot of keys), counted in the CLI's
+    // reply memory.
+    virtual size_t memory() const { return 0; }
+};
+
 struct Column {
     std::string key;
     std::string label;
@@ -101,13 +121,22 @@ class Table {
 
     // `cells` must have one entry per column (missing ones render as Null).
     Table& row(std::vector<Scalar> cells);
+    // Rows come from `source` after the ones added by row(): render_text and
+    // render_json read them all, ReportStream a chunk at a time.
+    Table& rows_from(std::shared_ptr<RowSource> source) {
+        source_ = std::move(source);
+        return *this;
+    }
 
     const std::vector<Column>& columns() const { return columns_; }
+    // The rows added by row() (not those of source()).
     const std::vector<std::vector<Scalar>>& rows() const { return rows_; }
+    const std::shared_ptr<RowSource>& source() const { return source_; }
 
   private:
     std::vector<Column> columns_;
     std::vector<std::vector<Scalar>> rows_;
+    std::shared_ptr<RowSource> source_;
 };
 
 struct Field;
@@ -231,5 +260,44 @@ class Report {
 std::string render_text(const Report& r);
 // Pretty-printed JSON object, ending in a newline.
 std::string render_json(const Report& r);
+
+// Renders a Report a piece at a time, byte-identical to render_text /
+// render_json of the same data: the first table of a section with a
+// RowSource is read `budget` bytes' worth of rows per call, so a reply of a
+// million rows never exists as one string and its producer yields between
+// pieces. Other fields (and any further sourced table) are rendered at once.
+// Text reads the sourced rows twice: widths first (nothing is output then),
+// lines second.
+class ReportStream {
+  public:
+    ReportStream(Report report, bool json);
+    // Appends about `budget` bytes (at least one row) to `out`. False once
+    // the whole report has been appended.
+    bool next(std::string& out, size_t budget);
+    // Bytes held: the pending suffix, the widths and the source's snapshot.
+    size_t memory() const;
+    // Rows read from the source so far (both passes).
+    uint64_t rows_read() const { return rows_read_; }
+    // False: no sourced table, the report is output in one piece.
+    bool streamed() const { return table_ != nullptr; }
+
+  private:
+    enum class Phase : uint8_t { widths, prefix, rows, suffix, done };
+    void render_skeleton();
+    size_t pull(size_t max);
+
+    Report report_;
+    bool json_;
+    Phase phase_ = Phase::widths;
+    const Table* table_ = nullptr; // the sourced table, inside report_
+    std::vector<size_t> widths_;
+    size_t indent_ = 0;     // text: the table's indent
+    size_t depth_ = 0;      // JSON: nesting of the rows
+    bool any_row_ = false;  // JSON: a row was written (the array is not empty)
+    bool exhausted_ = false;
+    std::string prefix_, suffix_;
+    std::vector<std::vector<Scalar>> batch_;
+    uint64_t rows_read_ = 0;
+};
 
 } // namespace wg::control

@@ -141,7 +141,7 @@ int run(const Args& a) {
     if (a.socket.size() >= sizeof sa.sun_path) return usage_error("socket path too long: " + a.socket);
     std::memcpy(sa.sun_path, a.socket.data(), a.socket.size());
 
-    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+    auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(a.timeout_s));
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return no_reply(a, std::string("socket: ") + std::strerror(errno));
@@ -185,9 +185,24 @@ int run(const Args& a) {
 
     proto::FrameDecoder dec(proto::kMaxPayload);
     std::vector<uint8_t> payload;
+    bool streamed = false; // pieces of a streamed reply went to stdout
     for (;;) {
         auto r = dec.next(payload);
-        if (r == proto::FrameDecoder::Result::frame) break;
+        if (r == proto::FrameDecoder::Result::frame) {
+            proto::Response piece;
+            if (!proto::decode_response(payload, piece, err)) {
+                close(fd);
+                return no_reply(a, "bad reply: " + err);
+            }
+            if (piece.status != proto::Status::more) break;
+            // A streamed display: print each piece as it comes (our memory
+            // stays one piece), and the timeout counts from the last one.
+            std::fwrite(piece.body.data(), 1, piece.body.size(), stdout);
+            streamed = true;
+            deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(a.timeout_s));
+            continue;
+        }
         if (r == proto::FrameDecoder::Result::error) {
             close(fd);
             return no_reply(a, "bad reply: " + dec.error());
@@ -225,7 +240,7 @@ int run(const Args& a) {
     if (!proto::decode_response(payload, resp, err)) return no_reply(a, "bad reply: " + err);
     FILE* out = resp.status == proto::Status::ok ? stdout : stderr;
     std::fwrite(resp.body.data(), 1, resp.body.size(), out);
-    if (!resp.body.empty() && resp.body.back() != '\n') std::fputc('\n', out);
+    if (!streamed && !resp.body.empty() && resp.body.back() != '\n') std::fputc('\n', out);
     if (std::fflush(out) != 0) return kExitCommand;
     return resp.status == proto::Status::ok ? kExitOk : kExitCommand;
 }

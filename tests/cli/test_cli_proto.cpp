@@ -73,7 +73,7 @@ TEST(CliProto, DecodeRejectsMalformedLines) {
 }
 
 TEST(CliProto, ResponseRoundTripKeepsStatusAndBody) {
-    for (auto st : {proto::Status::ok, proto::Status::error, proto::Status::internal}) {
+    for (auto st : {proto::Status::ok, proto::Status::error, proto::Status::internal, proto::Status::more}) {
         std::vector<uint8_t> frame;
         std::string err;
         ASSERT_TRUE(proto::encode_response({st, "body\nline 2\n"}, frame, err));
@@ -89,8 +89,10 @@ TEST(CliProto, ResponseRoundTripKeepsStatusAndBody) {
 TEST(CliProto, BadStatusByteIsRejected) {
     proto::Response out;
     std::string err;
-    EXPECT_FALSE(proto::decode_response(bytes("\x03oops"), out, err));
-    EXPECT_EQ(err, "bad response status 0x03");
+    EXPECT_FALSE(proto::decode_response(bytes("\x04oops"), out, err));
+    EXPECT_EQ(err, "bad response status 0x04");
+    EXPECT_TRUE(proto::decode_response(bytes("\x03part"), out, err)) << err; // a streamed piece
+    EXPECT_EQ(out.status, proto::Status::more);
     EXPECT_FALSE(proto::decode_response({}, out, err));
 }
 
