@@ -36,7 +36,9 @@
 #              LAB_PREEMPT_DELAY (default 600, the seed's: the returning Device A's preempt delay;
 #              the lab suite shortens it),
 #              LAB_NOTIFY_MASTER (a command; the device's name is appended; run when a device
-#              becomes Master of the user-side group).
+#              becomes Master of the user-side group),
+#              LAB_CONFIG_HOOK (a command; the config file and a|b are appended; run by up
+#              after each device's config is written, before it is checked).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WARMGATE_BUILD:-$root/build}
@@ -218,6 +220,11 @@ up() {
     "$root/scripts/gen-certs.sh" "$lab/certs" >/dev/null
     device_config a
     device_config b
+    # LAB_CONFIG_HOOK: a command run with each device's config file and its
+    # letter before the check (tests/hostile adds VRRP peers, static entries).
+    if [ -n "${LAB_CONFIG_HOOK:-}" ]; then
+      for d in a b; do sh -c "$LAB_CONFIG_HOOK \"\$1\" \"\$2\"" sh "$lab/device-$d.yaml" "$d"; done
+    fi
     "$build/config/warmgate-config" check "$lab/device-a.yaml" >/dev/null
     "$build/config/warmgate-config" check "$lab/device-b.yaml" >/dev/null
   fi
