@@ -7,18 +7,26 @@
 // burst old, never a torn one (aligned 64-bit stores are atomic on x86-64).
 #pragma once
 
+#include "config/punt.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string_view>
 
 namespace wg::fastpath {
 
+// Two counters per punt class (config/punt.hpp), in class order:
+// punted_CLASS and drop_policer_CLASS (over the class's rate and burst).
+#define WG_PUNT_CLASS_COUNTERS(X, name, prio, rate, burst, help)                                        \
+    X(punted_##name, "punted (class " #name "): " help)                                               \
+    X(drop_policer_##name, "dropped over the rate and burst of class " #name " (dataplane.punt)")
+
 // X(key, help). Every drop reason has its own counter (grout's ip_input).
 #define WG_WORKER_COUNTERS(X)                                                               \
     X(rx, "frames received")                                                                \
     X(tx, "frames handed to the NIC")                                                       \
     X(forwarded, "IPv4 packets forwarded")                                                  \
-    X(punted, "frames sent to the control core (ARP, VRRP, local, resolution)")            \
+    X(punted, "frames sent to the control core (all classes)")                              \
     X(injected, "frames sent on behalf of the control core")                               \
     X(arp_miss, "forwarded packets whose next hop had no adjacency")                       \
     X(drop_l2_not_for_us, "unicast frames for another MAC (or a Backup's virtual MAC)")    \
@@ -33,8 +41,9 @@ namespace wg::fastpath {
     X(drop_ttl_exceeded, "TTL would expire (handed to control for ICMP when in budget)")  \
     X(drop_no_route, "no route to the destination")                                       \
     X(drop_not_master, "egress interface's VRRP group is not Master")                      \
-    X(drop_punt_ratelimit, "punts over the per-port rate limit")                           \
-    X(drop_punt_ring_full, "punt ring to the control core full")                           \
+    X(drop_punt_ring_full, "bulk punt ring to the control core full")                      \
+    X(drop_punt_priority_ring_full, "priority punt ring (VRRP, ARP replies to us) full")   \
+    WG_PUNT_CLASSES(WG_PUNT_CLASS_COUNTERS, X)                                              \
     X(drop_tx_full, "TX queue full after buffering")                                       \
     X(drop_inject_invalid, "frames from control for an unknown port")
 
@@ -45,6 +54,16 @@ enum class Counter : unsigned {
         count_
 };
 inline constexpr unsigned kCounterCount = unsigned(Counter::count_);
+
+// The counters of one punt class.
+constexpr Counter punted_counter(PuntClass c) noexcept {
+    return Counter(unsigned(Counter::punted_vrrp) + 2 * unsigned(c));
+}
+constexpr Counter policer_counter(PuntClass c) noexcept {
+    return Counter(unsigned(Counter::drop_policer_vrrp) + 2 * unsigned(c));
+}
+static_assert(punted_counter(PuntClass::ttl_exceeded) == Counter::punted_ttl_exceeded);
+static_assert(policer_counter(PuntClass::ttl_exceeded) == Counter::drop_policer_ttl_exceeded);
 
 struct CounterInfo {
     std::string_view key;

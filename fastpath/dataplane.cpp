@@ -68,11 +68,14 @@ std::unique_ptr<Dataplane> Dataplane::create(const DataplaneOptions& options, st
         const std::string id = suffix + "_" + std::to_string(w);
         dp->punt_[w] = rte_ring_create(("wg_punt" + id).c_str(), options.punt_ring_size, SOCKET_ID_ANY,
                                        RING_F_SP_ENQ | RING_F_SC_DEQ);
+        dp->priority_[w] = rte_ring_create(("wg_prio" + id).c_str(), options.priority_ring_size, SOCKET_ID_ANY,
+                                           RING_F_SP_ENQ | RING_F_SC_DEQ);
         dp->inject_[w] = rte_ring_create(("wg_inj" + id).c_str(), options.punt_ring_size, SOCKET_ID_ANY,
                                          RING_F_SP_ENQ | RING_F_SC_DEQ);
         dp->stats_[w] = static_cast<WorkerStats*>(
             rte_zmalloc("wg_stats", sizeof(WorkerStats), RTE_CACHE_LINE_SIZE));
-        if (dp->punt_[w] == nullptr || dp->inject_[w] == nullptr || dp->stats_[w] == nullptr) {
+        if (dp->punt_[w] == nullptr || dp->priority_[w] == nullptr || dp->inject_[w] == nullptr ||
+            dp->stats_[w] == nullptr) {
             error = "cannot create rings for worker " + std::to_string(w) + ": " + rte_strerror(rte_errno);
             return nullptr;
         }
@@ -83,7 +86,7 @@ std::unique_ptr<Dataplane> Dataplane::create(const DataplaneOptions& options, st
 
 Dataplane::~Dataplane() {
     for (unsigned w = 0; w < kMaxWorkers; ++w) {
-        for (rte_ring* r : {punt_[w], inject_[w]}) {
+        for (rte_ring* r : {punt_[w], priority_[w], inject_[w]}) {
             if (r == nullptr) continue;
             rte_mbuf* m = nullptr;
             while (rte_ring_dequeue(r, reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "config/net.hpp"
+#include "config/punt.hpp"
 #include "fastpath/adjacency.hpp"
 #include "fastpath/counters.hpp"
 #include "fastpath/fib.hpp"
@@ -42,10 +43,12 @@ enum class PuntReason : uint8_t {
     ttl_exceeded = 5, // for ICMP time-exceeded
 };
 
-// Metadata carried by a punted mbuf (an mbuf dynamic field).
+// Metadata carried by a punted mbuf (an mbuf dynamic field). `reason` says
+// which module takes it; `cls` which policer and ring it went through
+// (config/punt.hpp).
 struct PuntMeta {
     PuntReason reason;
-    uint8_t pad;
+    PuntClass cls;
     uint16_t ifindex;    // ingress interface (resolve: egress interface)
     uint32_t nexthop;    // resolve: the neighbour to ARP for, host order
 };
@@ -74,9 +77,13 @@ struct IfaceStatic {
 struct DataplaneOptions {
     unsigned workers = 1;
     uint32_t adjacency_capacity = 1u << 20;
-    unsigned punt_ring_size = 4096;   // per worker, power of two
-    unsigned punt_rate_pps = 20000;   // per worker and ingress port; 0 = unlimited
-    unsigned punt_burst = 2048;
+    unsigned punt_ring_size = 4096;   // bulk punt ring and inject ring, per worker, power of two
+    // The priority ring (VRRP, ARP replies to us) holds the bursts of the
+    // priority classes many times over (docs/architecture.md "Packet paths").
+    unsigned priority_ring_size = 1024; // per worker, power of two
+    // Rate and burst per punt class, per worker and ingress interface; a
+    // rate of 0 does not police the class (tests).
+    PuntPolicers punt = punt_policer_defaults();
     unsigned tx_drain_us = 100;       // TX buffer drain deadline (l3fwd uses 100 us)
     unsigned idle_sleep_us = 0;
 };
@@ -100,7 +107,10 @@ class Dataplane {
     Fib& fib() { return *fib_; }
     AdjacencyTable& adjacency() { return *adjacency_; }
     rte_rcu_qsbr* qsbr() const { return qsbr_; }
+    // Bulk punt ring (every class but the priority ones) and priority punt
+    // ring of a worker: single producer (the worker), single consumer (control).
     rte_ring* punt_ring(unsigned worker) const { return punt_[worker]; }
+    rte_ring* priority_ring(unsigned worker) const { return priority_[worker]; }
     rte_ring* inject_ring(unsigned worker) const { return inject_[worker]; }
     // Sends a frame built by control out of port_id (via worker 0's inject
     // ring). Takes ownership; returns false (and frees) when the ring is full.
@@ -138,6 +148,7 @@ class Dataplane {
     std::bitset<65536> local_filter_; // low 16 bits of local addresses: one bit test per packet
     std::vector<uint32_t> local_;
     std::array<rte_ring*, kMaxWorkers> punt_{};
+    std::array<rte_ring*, kMaxWorkers> priority_{};
     std::array<rte_ring*, kMaxWorkers> inject_{};
     std::array<WorkerStats*, kMaxWorkers> stats_{};
     static inline int meta_offset_ = -1;

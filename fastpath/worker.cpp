@@ -4,6 +4,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ether.h>
+#include <rte_arp.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
@@ -80,8 +81,17 @@ bool Worker::init(std::string& error) {
         }
         rte_eth_tx_buffer_set_err_callback(b, count_tx_drops, &st_);
         txb_[port] = b;
-        punt_bucket_[i].tokens = uint64_t(dp_.options().punt_burst) * tsc_hz_;
-        punt_bucket_[i].last_tsc = now;
+    }
+    // Tokens are kept scaled by the TSC frequency, so that a refill is one
+    // multiplication (elapsed cycles x rate) and no division per packet.
+    for (unsigned c = 0; c < kPuntClassCount; ++c) {
+        const PuntPolicer& p = dp_.options().punt[c];
+        Policer& pol = policer_[c];
+        pol.rate = p.rate_pps;
+        pol.cap = uint64_t(p.burst) * tsc_hz_;
+        pol.full_after = p.rate_pps != 0 ? pol.cap / p.rate_pps + 1 : 0;
+        pol.priority = kPuntClassInfo[c].priority;
+        for (auto& per_if : bucket_) per_if[c] = {pol.cap, now};
     }
     last_drain_ = now;
     return true;
@@ -96,37 +106,73 @@ inline void Worker::send(rte_mbuf* m, uint16_t port_id) noexcept {
     st_.add(Counter::tx, rte_eth_tx_buffer(port_id, uint16_t(index_), txb_[port_id], m));
 }
 
-// Punts are rate-limited per ingress interface with a token bucket, so an
-// ARP flood on one port cannot starve the control core (DESIGN "Packet paths" 1).
-void Worker::punt(rte_mbuf* m, PuntReason reason, uint16_t ifindex, uint32_t nexthop,
+// Control-plane policing (docs/architecture.md "Packet paths"): every punt
+// class has its own token bucket per ingress interface, so a flood of one
+// class on one port starves neither the other classes nor the other ports;
+// the priority classes (VRRP, ARP replies to us) have their own ring, which
+// the control core drains first. Time is read once per burst (`now_`).
+void Worker::punt(rte_mbuf* m, PuntReason reason, PuntClass cls, uint16_t ifindex, uint32_t nexthop,
                   uint16_t limit_if) noexcept {
-    const DataplaneOptions& o = dp_.options();
-    if (o.punt_rate_pps != 0) {
-        Bucket& b = punt_bucket_[limit_if];
-        const uint64_t now = rte_rdtsc();
-        const uint64_t cap = uint64_t(o.punt_burst) * tsc_hz_;
-        const uint64_t refill = (now - b.last_tsc) * o.punt_rate_pps;
-        b.tokens = (cap - b.tokens < refill) ? cap : b.tokens + refill;
-        b.last_tsc = now;
+    const Policer& pol = policer_[unsigned(cls)];
+    if (pol.rate != 0) {
+        Bucket& b = bucket_[limit_if][unsigned(cls)];
+        // Past full_after cycles the bucket is full whatever it held; below
+        // it dt x rate <= cap + rate cannot overflow. A clock behind the
+        // bucket's (another burst's reading) refills nothing.
+        if (now_ > b.last_tsc) {
+            const uint64_t dt = now_ - b.last_tsc;
+            const uint64_t refill = dt * pol.rate;
+            b.tokens = (dt >= pol.full_after || pol.cap - b.tokens < refill) ? pol.cap : b.tokens + refill;
+            b.last_tsc = now_;
+        }
         if (b.tokens < tsc_hz_) {
-            drop(m, Counter::drop_punt_ratelimit);
+            drop(m, policer_counter(cls));
             return;
         }
         b.tokens -= tsc_hz_;
     }
     PuntMeta* meta = Dataplane::meta(m);
     meta->reason = reason;
-    meta->pad = 0;
+    meta->cls = cls;
     meta->ifindex = ifindex;
     meta->nexthop = nexthop;
-    if (rte_ring_sp_enqueue(dp_.punt_ring(index_), m) != 0) {
+    if (pol.priority) {
+        if (rte_ring_sp_enqueue(dp_.priority_ring(index_), m) != 0) {
+            drop(m, Counter::drop_punt_priority_ring_full);
+            return;
+        }
+    } else if (rte_ring_sp_enqueue(dp_.punt_ring(index_), m) != 0) {
         drop(m, Counter::drop_punt_ring_full);
         return;
     }
     st_.add(Counter::punted);
+    st_.add(punted_counter(cls));
+}
+
+// RFC 826: htype(2) ptype(2) hlen(1) plen(1) op(2) sha(6) spa(4) tha(6)
+// tpa(4). Only Ethernet/IPv4 ARP that names one of our addresses or VIPs
+// as its target is ours (a request to answer, a reply to our request);
+// everything else, malformed frames included, is arp_other, which the
+// control core counts and judges.
+PuntClass Worker::arp_class(const rte_mbuf* m, uint32_t len) const noexcept {
+    constexpr uint32_t kArpLen = 28;
+    if (len < sizeof(rte_ether_hdr) + kArpLen) return PuntClass::arp_other;
+    const uint8_t* a = rte_pktmbuf_mtod_offset(m, const uint8_t*, sizeof(rte_ether_hdr));
+    if (a[0] != 0 || a[1] != 1 || a[2] != 0x08 || a[3] != 0x00 || a[4] != 6 || a[5] != 4)
+        return PuntClass::arp_other;
+    const uint32_t tpa = uint32_t(a[24]) << 24 | uint32_t(a[25]) << 16 | uint32_t(a[26]) << 8 | a[27];
+    if (a[6] != 0 || !dp_.is_local(tpa)) return PuntClass::arp_other;
+    if (a[7] == RTE_ARP_OP_REQUEST) return PuntClass::arp_request;
+    if (a[7] == RTE_ARP_OP_REPLY) return PuntClass::arp_reply_to_us;
+    return PuntClass::arp_other;
 }
 
 void Worker::process(rte_mbuf** pkts, uint16_t n, uint16_t in_if) noexcept {
+    process(pkts, n, in_if, rte_rdtsc());
+}
+
+void Worker::process(rte_mbuf** pkts, uint16_t n, uint16_t in_if, uint64_t now_tsc) noexcept {
+    now_ = now_tsc;
     const IfaceStatic& in = dp_.iface(in_if);
     const uint64_t in_word = dp_.iface_word(in_if);
     const uint64_t vmac = (in_word & IfaceWord::kVirtualMac) ? (in_word & kMac48) : ~0ull;
@@ -153,7 +199,7 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, uint16_t in_if) noexcept {
             continue;
         }
         if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP)) {
-            punt(m, PuntReason::arp, in_if, 0, in_if);
+            punt(m, PuntReason::arp, arp_class(m, len), in_if, 0, in_if);
             continue;
         }
         if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
@@ -194,18 +240,18 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, uint16_t in_if) noexcept {
         const uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
         if ((dst >> 28) == 0xe || dst == 0xffffffff || !unicast) {
             if (dst == kVrrpGroup && ip->next_proto_id == kProtoVrrp)
-                punt(m, PuntReason::vrrp, in_if, 0, in_if);
+                punt(m, PuntReason::vrrp, PuntClass::vrrp, in_if, 0, in_if);
             else
                 drop(m, Counter::drop_ip_dst);
             continue;
         }
         if (dp_.is_local(dst)) {
-            punt(m, PuntReason::local, in_if, 0, in_if);
+            punt(m, PuntReason::local, PuntClass::local, in_if, 0, in_if);
             continue;
         }
         if (ip->time_to_live <= 1) {
             st_.add(Counter::drop_ttl_exceeded);
-            punt(m, PuntReason::ttl_exceeded, in_if, 0, in_if);
+            punt(m, PuntReason::ttl_exceeded, PuntClass::ttl_exceeded, in_if, 0, in_if);
             continue;
         }
         fwd[nf] = m;
@@ -242,7 +288,7 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, uint16_t in_if) noexcept {
         rte_mbuf* m = fwd[i];
         if (v == 0) {
             st_.add(Counter::arp_miss); // as below
-            punt(m, PuntReason::resolve, key.ifindex, key.ip, in_if);
+            punt(m, PuntReason::resolve, PuntClass::resolve, key.ifindex, key.ip, in_if);
             continue;
         }
         const uint64_t word = out_word[key.ifindex];
@@ -266,7 +312,7 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, uint16_t in_if) noexcept {
             // DESIGN "Packet paths" 3: counted, handed to control, which
             // holds a few packets per next hop while it resolves.
             st_.add(Counter::arp_miss);
-            punt(m, PuntReason::resolve, keys[i].ifindex, keys[i].ip, in_if);
+            punt(m, PuntReason::resolve, PuntClass::resolve, keys[i].ifindex, keys[i].ip, in_if);
             continue;
         }
         const AdjEntry* e = adj[i];

@@ -1,6 +1,7 @@
 // One forwarding worker: rx burst → classify → FIB → bulk adjacency lookup
 // → L2 rewrite, TTL−1 → buffered TX with a drain deadline; ARP, VRRP,
-// local IPv4, TTL expiry and adjacency misses leave on the punt ring.
+// local IPv4, TTL expiry and adjacency misses leave on the punt rings,
+// classified and policed per class (config/punt.hpp).
 //
 // Thread-safety: a Worker is owned by exactly one lcore. poll_once() and
 // run() are noexcept, take no locks, make no syscalls (but the optional idle
@@ -40,17 +41,29 @@ class Worker {
     // reports a quiescent state after every poll.
     void run(const std::atomic<bool>& stop) noexcept;
 
-    // Visible for packet-level tests, which feed frames without a NIC.
+    // Visible for packet-level tests, which feed frames without a NIC. The
+    // punt policers read time once per burst: `now_tsc` (TSC cycles) lets a
+    // test drive them; the first form reads the TSC.
     void process(rte_mbuf** pkts, uint16_t n, uint16_t in_if) noexcept;
+    void process(rte_mbuf** pkts, uint16_t n, uint16_t in_if, uint64_t now_tsc) noexcept;
 
   private:
-    void punt(rte_mbuf* m, PuntReason reason, uint16_t ifindex, uint32_t nexthop, uint16_t limit_if) noexcept;
+    void punt(rte_mbuf* m, PuntReason reason, PuntClass cls, uint16_t ifindex, uint32_t nexthop,
+              uint16_t limit_if) noexcept;
+    PuntClass arp_class(const rte_mbuf* m, uint32_t len) const noexcept;
     void send(rte_mbuf* m, uint16_t port_id) noexcept;
     void drop(rte_mbuf* m, Counter why) noexcept;
 
     struct Bucket {
         uint64_t tokens = 0; // scaled by hz (tokens * tsc_hz)
         uint64_t last_tsc = 0;
+    };
+    // One punt class's policer, derived from DataplaneOptions::punt at init.
+    struct Policer {
+        uint64_t rate = 0;       // tokens per second; 0: not policed
+        uint64_t cap = 0;        // burst * tsc_hz
+        uint64_t full_after = 0; // cycles after which an empty bucket is full again
+        bool priority = false;   // the priority ring, else the bulk ring
     };
 
     Dataplane& dp_;
@@ -62,7 +75,9 @@ class Worker {
     uint64_t drain_tsc_ = 0;
     uint64_t last_drain_ = 0;
     std::array<rte_eth_dev_tx_buffer*, RTE_MAX_ETHPORTS> txb_{};
-    std::array<Bucket, kMaxInterfaces> punt_bucket_{};
+    uint64_t now_ = 0; // TSC of the burst being processed
+    std::array<Policer, kPuntClassCount> policer_{};
+    std::array<std::array<Bucket, kPuntClassCount>, kMaxInterfaces> bucket_{}; // [ingress ifindex][class]
 };
 
 } // namespace wg::fastpath

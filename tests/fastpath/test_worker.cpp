@@ -5,6 +5,8 @@
 #include "fastpath/worker.hpp"
 #include "tests/fastpath/eal_env.hpp"
 
+#include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
@@ -26,6 +28,7 @@ constexpr uint16_t kUser = 0, kCore = 1;
 const Mac kHostMac{{0x02, 0, 0, 0, 0, 0x50}};
 const Mac kGwMac{{0x02, 0, 0, 0, 0, 0xfe}};
 const Mac kPeerMac{{0x02, 0, 0, 0, 0, 0x99}};
+const Mac kBcast{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 
 uint32_t ip4(const char* s) { return Ipv4::parse(s)->value; }
 
@@ -67,8 +70,8 @@ class WorkerTest : public ::testing::Test {
 
         DataplaneOptions o;
         o.adjacency_capacity = 1024;
-        o.punt_rate_pps = punt_rate_;
-        o.punt_burst = 5;
+        o.punt = punt_;
+        if (punt_ring_size_ != 0) o.punt_ring_size = o.priority_ring_size = punt_ring_size_;
         dp_ = Dataplane::create(o, err);
         ASSERT_TRUE(dp_) << err;
         for (uint16_t i = 0; i < 2; ++i) {
@@ -162,10 +165,17 @@ class WorkerTest : public ::testing::Test {
         while (rte_ring_dequeue(tx_[ifindex], &m) == 0) v.push_back(static_cast<rte_mbuf*>(m));
         return v;
     }
+    // The priority ring's frames, then the bulk ring's (the control core's order).
     std::vector<rte_mbuf*> punts() {
-        std::vector<rte_mbuf*> v;
+        std::vector<rte_mbuf*> v = priority_punts();
         void* m = nullptr;
         while (rte_ring_dequeue(dp_->punt_ring(0), &m) == 0) v.push_back(static_cast<rte_mbuf*>(m));
+        return v;
+    }
+    std::vector<rte_mbuf*> priority_punts() {
+        std::vector<rte_mbuf*> v;
+        void* m = nullptr;
+        while (rte_ring_dequeue(dp_->priority_ring(0), &m) == 0) v.push_back(static_cast<rte_mbuf*>(m));
         return v;
     }
     void drain_punts() {
@@ -181,7 +191,8 @@ class WorkerTest : public ::testing::Test {
         for (auto* m : v) rte_pktmbuf_free(m);
     }
 
-    unsigned punt_rate_ = 0;
+    PuntPolicers punt_{};          // default: no policing (rate 0)
+    unsigned punt_ring_size_ = 0;  // 0: the DataplaneOptions default
     rte_ring* rx_[2]{};
     rte_ring* tx_[2]{};
     std::string names_[2];
@@ -421,13 +432,17 @@ TEST_F(WorkerTest, ControlFramesArePuntedWithTheirReason) {
     Frame expired = downlink();
     expired.ttl = 1;
     feed(kUser, {build(arp), build(vrrp), build(local), build(expired)});
-    auto p = punts();
+    auto p = punts(); // the priority ring (VRRP) first
     ASSERT_EQ(p.size(), 4u);
-    EXPECT_EQ(Dataplane::meta(p[0])->reason, PuntReason::arp);
-    EXPECT_EQ(Dataplane::meta(p[1])->reason, PuntReason::vrrp);
+    EXPECT_EQ(Dataplane::meta(p[0])->reason, PuntReason::vrrp);
+    EXPECT_EQ(Dataplane::meta(p[0])->cls, PuntClass::vrrp);
+    EXPECT_EQ(Dataplane::meta(p[1])->reason, PuntReason::arp);
+    EXPECT_EQ(Dataplane::meta(p[1])->cls, PuntClass::arp_other);
     EXPECT_EQ(Dataplane::meta(p[2])->reason, PuntReason::local);
+    EXPECT_EQ(Dataplane::meta(p[2])->cls, PuntClass::local);
     EXPECT_EQ(Dataplane::meta(p[3])->reason, PuntReason::ttl_exceeded);
-    EXPECT_EQ(Dataplane::meta(p[0])->ifindex, kUser);
+    EXPECT_EQ(Dataplane::meta(p[3])->cls, PuntClass::ttl_exceeded);
+    EXPECT_EQ(Dataplane::meta(p[1])->ifindex, kUser);
     EXPECT_EQ(counter(Counter::punted), 4u);
     EXPECT_EQ(counter(Counter::drop_ttl_exceeded), 1u);
     free_all(p);
@@ -504,7 +519,7 @@ TEST_F(WorkerTest, PollOnceReadsTheRxQueue) {
 class RateLimitedWorkerTest : public WorkerTest {
   protected:
     void SetUp() override {
-        punt_rate_ = 1; // 1 pps, burst 5
+        punt_.fill({1, 5}); // 1 pps, burst 5, every class
         WorkerTest::SetUp();
     }
 };
@@ -519,13 +534,223 @@ TEST_F(RateLimitedWorkerTest, ArpFloodIsCappedPerPort) {
     }
     feed(kUser, flood);
     EXPECT_EQ(counter(Counter::punted), 5u);
-    EXPECT_EQ(counter(Counter::drop_punt_ratelimit), 15u);
+    // IPv4 bytes under an ARP ethertype: not an Ethernet/IPv4 ARP packet.
+    EXPECT_EQ(counter(Counter::punted_arp_other), 5u);
+    EXPECT_EQ(counter(Counter::drop_policer_arp_other), 15u);
     // The other port has its own budget.
     Frame arp = downlink();
     arp.dst = Mac{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
     arp.ethertype = RTE_ETHER_TYPE_ARP;
     feed(kCore, {build(arp)});
     EXPECT_EQ(counter(Counter::punted), 6u);
+}
+
+
+// ---- Control-plane policing (config/punt.hpp, docs/architecture.md "Packet paths")
+
+// An Ethernet/IPv4 ARP packet (RFC 826), 42 bytes.
+struct Arp {
+    uint16_t op = RTE_ARP_OP_REQUEST;
+    Mac dst = kBcast;
+    Mac sha = kHostMac;
+    uint32_t spa = 0, tpa = 0;
+    unsigned length = 42;
+};
+
+class PuntClassTest : public WorkerTest {
+  protected:
+    void SetUp() override {
+        punt_ = punt_policer_defaults();
+        punt_ring_size_ = 512;
+        WorkerTest::SetUp();
+        hz_ = rte_get_tsc_hz();
+        t0_ = rte_rdtsc(); // after init: every bucket starts full
+    }
+
+    rte_mbuf* arp(const Arp& a) {
+        rte_mbuf* m = rte_pktmbuf_alloc(ports_.pool());
+        if (m == nullptr) std::abort();
+        auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, uint16_t(a.length)));
+        if (p == nullptr) std::abort();
+        std::memset(p, 0, a.length);
+        std::memcpy(p, a.dst.bytes.data(), 6);
+        std::memcpy(p + 6, a.sha.bytes.data(), 6);
+        p[12] = 0x08, p[13] = 0x06;
+        if (a.length < 42) return m;
+        uint8_t* h = p + 14;
+        h[1] = 1, h[2] = 0x08, h[4] = 6, h[5] = 4; // Ethernet, IPv4
+        h[6] = uint8_t(a.op >> 8), h[7] = uint8_t(a.op);
+        std::memcpy(h + 8, a.sha.bytes.data(), 6);
+        const uint32_t spa = rte_cpu_to_be_32(a.spa), tpa = rte_cpu_to_be_32(a.tpa);
+        std::memcpy(h + 14, &spa, 4);
+        std::memcpy(h + 24, &tpa, 4);
+        return m;
+    }
+    Frame advert() const {
+        Frame f;
+        f.dst = Mac{{0x01, 0x00, 0x5e, 0x00, 0x00, 0x12}};
+        f.src = kPeerMac;
+        f.ip_src = ip4("10.1.1.2");
+        f.ip_dst = ip4("224.0.0.18");
+        f.proto = 112;
+        f.ttl = 255;
+        return f;
+    }
+    // Feeds one burst at `t` TSC cycles (the policers' clock), TX flushed.
+    void feed_at(uint16_t ifindex, std::vector<rte_mbuf*> frames, uint64_t t) {
+        worker_->process(frames.data(), uint16_t(frames.size()), ifindex, t);
+        worker_->flush();
+    }
+    PuntClass only_class(std::vector<rte_mbuf*> p) {
+        EXPECT_EQ(p.size(), 1u);
+        const PuntClass c = p.empty() ? PuntClass::local : Dataplane::meta(p[0])->cls;
+        free_all(p);
+        return c;
+    }
+
+    uint64_t hz_ = 0, t0_ = 0;
+};
+
+TEST_F(PuntClassTest, ArpIsClassifiedByOperationAndTarget) {
+    const uint32_t us = ip4("10.1.1.1"), vip = ip4("10.1.1.100"), host = ip4("10.1.1.50"),
+                   other = ip4("10.1.1.77");
+    struct Case {
+        const char* name;
+        Arp a;
+        PuntClass cls;
+        bool priority;
+    };
+    const Case cases[] = {
+        {"request for us", {RTE_ARP_OP_REQUEST, kBcast, kHostMac, host, us}, PuntClass::arp_request, false},
+        {"request for a VIP", {RTE_ARP_OP_REQUEST, kBcast, kHostMac, host, vip}, PuntClass::arp_request, false},
+        {"probe for us", {RTE_ARP_OP_REQUEST, kBcast, kHostMac, 0, us}, PuntClass::arp_request, false},
+        {"reply to us", {RTE_ARP_OP_REPLY, port(kUser).mac, kHostMac, host, us}, PuntClass::arp_reply_to_us, true},
+        {"reply to a VIP", {RTE_ARP_OP_REPLY, port(kUser).mac, kHostMac, host, vip}, PuntClass::arp_reply_to_us,
+         true},
+        {"request between others", {RTE_ARP_OP_REQUEST, kBcast, kHostMac, host, other}, PuntClass::arp_other, false},
+        {"gratuitous request", {RTE_ARP_OP_REQUEST, kBcast, kHostMac, host, host}, PuntClass::arp_other, false},
+        {"gratuitous reply", {RTE_ARP_OP_REPLY, kBcast, kHostMac, host, host}, PuntClass::arp_other, false},
+        {"RARP-style op to us", {3, kBcast, kHostMac, host, us}, PuntClass::arp_other, false},
+        {"truncated", {RTE_ARP_OP_REPLY, kBcast, kHostMac, host, us, 30}, PuntClass::arp_other, false},
+    };
+    uint64_t punted = 0;
+    for (const auto& c : cases) {
+        feed_at(kUser, {arp(c.a)}, t0_);
+        auto prio = priority_punts();
+        auto all = punts();
+        EXPECT_EQ(prio.size(), c.priority ? 1u : 0u) << c.name;
+        prio.insert(prio.end(), all.begin(), all.end());
+        ASSERT_EQ(prio.size(), 1u) << c.name;
+        EXPECT_EQ(Dataplane::meta(prio[0])->reason, PuntReason::arp) << c.name;
+        EXPECT_EQ(only_class(prio), c.cls) << c.name;
+        EXPECT_EQ(counter(Counter::punted), ++punted) << c.name;
+    }
+    EXPECT_EQ(counter(Counter::punted_arp_request), 3u);
+    EXPECT_EQ(counter(Counter::punted_arp_reply_to_us), 2u);
+    EXPECT_EQ(counter(Counter::punted_arp_other), 5u);
+}
+
+// The attack that split the pair: an ARP flood of 60k requests/s for our
+// address with the peer's adverts in the same bursts, for one second of
+// policer time, while the control core is too slow to drain the bulk ring
+// at all. Every advert still reaches the priority ring; the flood is cut
+// to the arp_request rate and counted there; the bulk ring's overflow is
+// counted apart; the other classes keep their own budgets.
+TEST_F(PuntClassTest, ArpFloodNeverStarvesVrrpAdverts) {
+    const PuntPolicer req = punt_[unsigned(PuntClass::arp_request)];
+    constexpr unsigned kPerSecond = 60000, kBursts = kPerSecond / kBurst; // 1875 bursts, 1 s
+    const uint64_t burst_tsc = hz_ * kBurst / kPerSecond;
+    unsigned adverts = 0, flood = 0, adverts_seen = 0;
+    for (unsigned b = 0; b < kBursts; ++b) {
+        std::vector<rte_mbuf*> frames;
+        for (unsigned i = 0; i < kBurst; ++i) {
+            // An advert every 10 bursts (~5 ms): 190 in the second, 190 times
+            // the rate of one group at the default interval.
+            if (i == b % kBurst && b % 10 == 0) {
+                frames.push_back(build(advert()));
+                ++adverts;
+                continue;
+            }
+            frames.push_back(arp({RTE_ARP_OP_REQUEST, kBcast, Mac{{0x02, 0xaa, 0, 0, uint8_t(b), uint8_t(i)}},
+                                  ip4("10.1.1.0") + 2 + (b * kBurst + i) % 200, ip4("10.1.1.1")}));
+            ++flood;
+        }
+        feed_at(kUser, frames, t0_ + b * burst_tsc);
+        // The control core drains the priority ring first, every wakeup.
+        for (rte_mbuf* m : priority_punts()) {
+            EXPECT_EQ(Dataplane::meta(m)->cls, PuntClass::vrrp);
+            EXPECT_EQ(Dataplane::meta(m)->reason, PuntReason::vrrp);
+            ++adverts_seen;
+            rte_pktmbuf_free(m);
+        }
+    }
+    const double seconds = double(kBursts - 1) * double(burst_tsc) / double(hz_);
+    EXPECT_EQ(adverts_seen, adverts);
+    EXPECT_EQ(counter(Counter::punted_vrrp), adverts);
+    EXPECT_EQ(counter(Counter::drop_policer_vrrp), 0u);
+    EXPECT_EQ(counter(Counter::drop_punt_priority_ring_full), 0u);
+
+    // The flood: the burst plus the rate over the elapsed time, the rest
+    // dropped by its policer or, past that, by the full bulk ring.
+    const uint64_t admitted = counter(Counter::punted_arp_request) + counter(Counter::drop_punt_ring_full);
+    EXPECT_LE(admitted, req.burst + uint64_t(req.rate_pps * seconds) + 1);
+    EXPECT_GE(admitted, uint64_t(req.rate_pps * seconds));
+    EXPECT_EQ(counter(Counter::drop_policer_arp_request), flood - admitted);
+    EXPECT_GT(counter(Counter::drop_policer_arp_request), 50000u);
+    EXPECT_EQ(counter(Counter::punted_arp_request), 511u) << "the bulk ring (512 slots) is full";
+    EXPECT_GT(counter(Counter::drop_punt_ring_full), 4000u);
+    EXPECT_EQ(counter(Counter::punted), adverts + 511u);
+
+    // The control core comes back: the bulk ring drains, and a ping to us
+    // (in the same instant as the last burst) passes its own full bucket
+    // while the ARP bucket is still empty.
+    drain_punts();
+    const uint64_t t_end = t0_ + (kBursts - 1) * burst_tsc;
+    Frame ping = downlink("10.1.1.100");
+    ping.dst = port(kUser).mac;
+    feed_at(kUser, {build(ping), arp({RTE_ARP_OP_REQUEST, kBcast, kHostMac, ip4("10.1.1.50"),
+                                                        ip4("10.1.1.1")})},
+            t_end);
+    auto p = punts();
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(Dataplane::meta(p[0])->cls, PuntClass::local);
+    free_all(p);
+    EXPECT_EQ(counter(Counter::drop_policer_local), 0u);
+    EXPECT_EQ(counter(Counter::drop_policer_arp_request), flood - admitted + 1);
+}
+
+// A token bucket per class and ingress interface, refilled by the clock
+// the burst carries: never beyond its burst, however long the silence
+// (no overflow of cycles x rate), and never by a clock that goes back.
+TEST_F(PuntClassTest, BucketsRefillAtTheirRateUpToTheirBurst) {
+    auto pings = [&](uint16_t ifindex, unsigned n, uint64_t t) {
+        std::vector<rte_mbuf*> v;
+        Frame f = downlink(ifindex == kUser ? "10.1.1.100" : "192.0.2.1");
+        f.dst = port(ifindex).mac;
+        for (unsigned i = 0; i < n; ++i) v.push_back(build(f));
+        feed_at(ifindex, v, t);
+        auto p = punts();
+        const size_t got = p.size();
+        free_all(p);
+        return got;
+    };
+    const PuntPolicer local = punt_[unsigned(PuntClass::local)]; // 1000/s, burst 100
+    EXPECT_EQ(pings(kUser, 32, t0_), 32u);
+    EXPECT_EQ(pings(kUser, 32, t0_), 32u);
+    EXPECT_EQ(pings(kUser, 32, t0_), 32u);
+    EXPECT_EQ(pings(kUser, 32, t0_), local.burst - 96);
+    EXPECT_EQ(counter(Counter::drop_policer_local), 128u - local.burst);
+    // The other port's bucket is its own.
+    EXPECT_EQ(pings(kCore, 32, t0_), 32u);
+    // 10 ms later (rounded up to a whole cycle): 10 tokens.
+    EXPECT_EQ(pings(kUser, 32, t0_ + hz_ / 100 + 1), 10u);
+    // A clock that goes back adds nothing.
+    EXPECT_EQ(pings(kUser, 32, t0_), 0u);
+    // Ten thousand seconds of silence: a full bucket, no more.
+    const uint64_t later = t0_ + hz_ / 100 + 1 + 10000 * hz_;
+    unsigned got = 0;
+    for (unsigned i = 0; i < 8; ++i) got += unsigned(pings(kUser, 32, later));
+    EXPECT_EQ(got, local.burst);
 }
 
 } // namespace
