@@ -55,6 +55,8 @@ namespace wg::vrrp {
     X(preempt_cancelled, "preempt waits cancelled by a Master at least as good")                             \
     X(split_brain, "Master heard a losing advert from another Master")                                       \
     X(owner_conflict, "address owner heard another router's advert (RFC 5798 erratum 8298)")                 \
+    X(stale_advert_answered, "losing adverts a Master answered with one advert (one per interval)")          \
+    X(stale_advert_suppressed, "losing adverts left unanswered: an answer went out this interval")           \
     X(own_advert_ignored, "adverts carrying our own primary address (multicast loopback)")                   \
     X(advert_ignored, "adverts heard in Initialize/Fault or by a follower group")                            \
     X(stale_timer, "timer expiries for a timer no longer armed or not yet due")

@@ -435,12 +435,18 @@ void Machine::master_advert(const AdvertInfo& a) {
         return;
     }
     // §6.4.3: "else (lower priority, or equal and lower address): Discard".
-    // Another Master exists (split brain): re-assert at once (see Params).
+    // Another Master exists (split brain), or a stale or replayed advert:
+    // re-assert with one advert, at most once per Advertisement_Interval and
+    // without gratuitous ARPs (see Params).
     note(GroupCounter::split_brain);
-    if (p_.reassert_on_losing_advert) {
-        send_advert(p_.priority);
-        send_garp();
+    if (!p_.reassert_on_losing_advert) return;
+    if (answered_ && now_ - *answered_ < p_.advert_interval) {
+        note(GroupCounter::stale_advert_suppressed);
+        return;
     }
+    answered_ = now_;
+    note(GroupCounter::stale_advert_answered);
+    send_advert(p_.priority);
 }
 
 // ---- Fault (interface down; not in the RFC, keepalived's FAULT) -------------

@@ -48,10 +48,15 @@ struct Params {
     bool follower = false;                        // track_admin: mirror the admin group, run no protocol
     unsigned garp_count = 3;                      // gratuitous ARPs per VIP on becoming Master
     Duration garp_interval = Duration(500000);    // between those ARPs
-    // A Master hearing a losing advert from another Master (split brain) sends
-    // an advert and gratuitous ARPs at once (keepalived's behaviour) instead of
-    // only discarding it (RFC 5798 §6.4.3): the loser yields sooner and the
-    // switch/hosts re-learn the virtual MAC on our port.
+    // A Master hearing a losing advert (lower priority, or equal priority from
+    // a lower address) answers with one advert at once (keepalived's
+    // behaviour), where RFC 3768/5798 §6.4.3 only discard it: a second Master
+    // (split brain) yields then instead of at our next periodic advert. At
+    // most one answer per Advertisement_Interval: stale or replayed adverts
+    // (docs/vrrp-auth.md) cannot make us send more than the periodic rate
+    // again. No gratuitous ARP: hosts map the VIPs to the same virtual MAC
+    // whichever router is Master, and the answer, sent from the virtual MAC
+    // (RFC 5798 §7.3), re-teaches the switches the port by itself.
     bool reassert_on_losing_advert = true;
 
     // From a configured group on an interface whose primary address is
@@ -232,6 +237,7 @@ class Machine {
     bool hold_ = false;            // remote-backup preempt hold
     bool preempt_pending_ = false; // preempt due but held
     bool released_ = false;        // the Master sent priority 0 (§6.4.2)
+    std::optional<Time> answered_; // last answer to a losing advert (Params::reassert_on_losing_advert)
     State admin_state_ = State::initialize;
     Reason join_reason_ = Reason::startup;
     Duration mai_;

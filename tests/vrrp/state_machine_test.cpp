@@ -155,12 +155,14 @@ TEST(VrrpMaster, EqualPriorityHigherAddressWins) {
     m.handle(Event::startup(), T0);
     m.handle(Event::timer_expired(TimerId::master_down), *m.deadline(TimerId::master_down));
     ASSERT_EQ(m.state(), State::master);
-    // Equal priority from a lower address: we win; discard (§6.4.3), re-assert.
+    // Equal priority from a lower address: we win; discard (§6.4.3), re-assert
+    // with one advert and no gratuitous ARP (Params::reassert_on_losing_advert).
     Actions acts = m.handle(Event::advert_received(100, ip("10.1.1.1"), 1s), T0 + 5s);
     EXPECT_EQ(m.state(), State::master);
     EXPECT_EQ(count(acts, ActionKind::send_advert), 1u);
-    EXPECT_EQ(count(acts, ActionKind::send_garp), 1u);
+    EXPECT_EQ(count(acts, ActionKind::send_garp), 0u);
     EXPECT_EQ(m.stats().get(GroupCounter::split_brain), 1u);
+    EXPECT_EQ(m.stats().get(GroupCounter::stale_advert_answered), 1u);
     // Equal priority from a higher address: we yield.
     acts = m.handle(Event::advert_received(100, ip("10.1.1.3"), 1s), T0 + 5500ms);
     EXPECT_EQ(m.state(), State::backup);
@@ -180,8 +182,8 @@ TEST(VrrpMaster, ReassertCanBeTurnedOff) {
 }
 
 // keepalived checklist: split brain. Both Masters while partitioned; when they
-// hear each other the lower one yields, and whoever (re)becomes Master sends
-// gratuitous ARPs again.
+// hear each other the lower one yields at the winner's answer; whoever
+// (re)becomes Master later sends gratuitous ARPs again.
 TEST(VrrpSplitBrain, LowerYieldsAndRecoverySendsGratuitousArp) {
     Lan lan;
     Router& a = lan.add("A", params(120, "10.1.1.1"));
@@ -197,14 +199,16 @@ TEST(VrrpSplitBrain, LowerYieldsAndRecoverySendsGratuitousArp) {
     a.connected = b.connected = true;
     lan.run_for(1s);
     // B's advert (9.609375 s) reaches A first: A discards it (§6.4.3) but
-    // re-asserts at once with an advert and gratuitous ARPs, so B yields then,
-    // not at A's next periodic advert.
+    // re-asserts at once with one advert, so B yields then, not at A's next
+    // periodic advert. No gratuitous ARP: the virtual MAC is the same on both,
+    // and A's advert comes from it.
     EXPECT_EQ(a.m.state(), State::master);
     EXPECT_EQ(b.m.state(), State::backup);
     EXPECT_EQ(b.entered(State::backup), T0 + 9609375us);
     EXPECT_EQ(b.last_reason(), Reason::higher_priority);
     EXPECT_EQ(a.m.stats().get(GroupCounter::split_brain), 1u);
-    EXPECT_EQ(a.sent(ActionKind::send_garp, healed), 1u) << "winner re-announces the virtual MAC";
+    EXPECT_EQ(a.sent(ActionKind::send_advert, healed, healed + 10ms), 1u) << "one answer, at once";
+    EXPECT_EQ(a.sent(ActionKind::send_garp, healed), 0u) << "no gratuitous ARP burst for an answer";
     // A fails: B takes over by Master_Down_Timer and sends gratuitous ARPs again.
     const Time fail = lan.now;
     lan.post(a, Event::interface_down());

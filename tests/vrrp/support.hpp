@@ -72,9 +72,11 @@ struct Router {
     bool connected = true;   // false: partitioned, hears nothing and is heard by none
     std::vector<Logged> log; // every action, stamped
 
-    size_t sent(ActionKind k, Time since = Time{}) const {
-        return size_t(std::count_if(log.begin(), log.end(),
-                                    [&](const Logged& l) { return l.action.kind == k && l.at >= since; }));
+    // Actions of kind `k` logged in [since, until).
+    size_t sent(ActionKind k, Time since = Time{}, Time until = Time::max()) const {
+        return size_t(std::count_if(log.begin(), log.end(), [&](const Logged& l) {
+            return l.action.kind == k && l.at >= since && l.at < until;
+        }));
     }
     // Time of the newest transition into `s`, if any.
     std::optional<Time> entered(State s) const {
