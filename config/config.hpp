@@ -7,6 +7,7 @@
 #pragma once
 
 #include "config/net.hpp"
+#include "config/punt.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +49,7 @@ struct Dataplane {
     unsigned idle_sleep_us = 0; // 0: pure busy polling
     uint32_t adjacency_capacity = kAdjacencyCapacityDefault;
     uint32_t mbufs = 0; // floor on the packet-buffer pool; 0: sized from ports x queues x descriptors
+    PuntPolicers punt = punt_policer_defaults(); // rate and burst per punt class (config/punt.hpp)
 };
 
 struct Preempt {

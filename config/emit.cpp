@@ -199,6 +199,15 @@ std::string to_yaml(const Config& c) {
     os << "  idle_sleep_us: " << c.dataplane.idle_sleep_us << '\n';
     os << "  adjacency_capacity: " << c.dataplane.adjacency_capacity << '\n';
     if (c.dataplane.mbufs != 0) os << "  mbufs: " << c.dataplane.mbufs << '\n';
+    // Punt policers: only the classes that differ from their defaults.
+    bool punt_written = false;
+    for (unsigned i = 0; i < kPuntClassCount; ++i) {
+        const PuntPolicer& p = c.dataplane.punt[i];
+        const PuntClassInfo& info = kPuntClassInfo[i];
+        if (p.rate_pps == info.rate_pps && p.burst == info.burst) continue;
+        if (!punt_written) os << "  punt:\n", punt_written = true;
+        os << "    " << info.name << ": {rate_pps: " << p.rate_pps << ", burst: " << p.burst << "}\n";
+    }
     if (!c.interfaces.empty()) {
         os << "interfaces:\n";
         for (const auto& i : c.interfaces) emit_interface(os, i);

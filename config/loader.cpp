@@ -91,7 +91,7 @@ private:
     void dataplane(const Field& f) {
         if (empty_section(f) || !r_.expect_map(f, "dataplane")) return;
         for (const auto& d : r_.fields(f.value, "in dataplane",
-                                       {"workers", "idle_sleep_us", "adjacency_capacity", "mbufs"})) {
+                                       {"workers", "idle_sleep_us", "adjacency_capacity", "mbufs", "punt"})) {
             if (d.name == "workers") {
                 if (auto v = r_.integer(d, "workers", 1, kWorkersMax)) c_.dataplane.workers = unsigned(*v);
             } else if (d.name == "idle_sleep_us") {
@@ -103,6 +103,36 @@ private:
                     c_.dataplane.adjacency_capacity = uint32_t(*v);
             } else if (d.name == "mbufs") {
                 if (auto v = r_.integer(d, "mbufs", 0, kMbufsMax)) c_.dataplane.mbufs = uint32_t(*v);
+            } else if (d.name == "punt") {
+                punt(d);
+            }
+        }
+    }
+
+    // dataplane.punt: CLASS → {rate_pps, burst} (config/punt.hpp); a class
+    // left out keeps its defaults, so does a key left out of a class.
+    void punt(const Field& f) {
+        if (empty_section(f) || !r_.expect_map(f, "dataplane.punt")) return;
+        for (const auto& e : r_.entries(f.value, "in dataplane.punt")) {
+            const auto it = std::find_if(kPuntClassInfo.begin(), kPuntClassInfo.end(),
+                                         [&](const PuntClassInfo& i) { return i.name == e.name; });
+            if (it == kPuntClassInfo.end()) {
+                std::vector<std::string> names;
+                for (const auto& i : kPuntClassInfo) names.emplace_back(i.name);
+                r_.error(e.key_loc(), "unknown punt class '" + e.name +
+                                          "' in dataplane.punt (expected one of: " + detail::join(names, ", ") + ")");
+                continue;
+            }
+            const std::string label = "dataplane.punt." + e.name;
+            if (empty_section(e) || !r_.expect_map(e, label)) continue;
+            PuntPolicer& p = c_.dataplane.punt[size_t(it - kPuntClassInfo.begin())];
+            for (const auto& k : r_.fields(e.value, "in " + label, {"rate_pps", "burst"})) {
+                if (k.name == "rate_pps") {
+                    if (auto v = r_.integer(k, label + ".rate_pps", kPuntRateMin, kPuntRateMax))
+                        p.rate_pps = uint32_t(*v);
+                } else if (auto v = r_.integer(k, label + ".burst", kPuntBurstMin, kPuntBurstMax)) {
+                    p.burst = uint32_t(*v);
+                }
             }
         }
     }
