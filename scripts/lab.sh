@@ -121,7 +121,8 @@ start_device() { # start_device a|b
       "$build/main/warmgate" --no-huge -m 512 --no-pci -l 0-1 --file-prefix "wg-lab-$d" \
       --log-level='*:warning' -- --config "$lab/device-$d.yaml" > "$lab/$d.log" 2>&1 &
   for _ in $(seq 50); do [ -s "$lab/$d.pid" ] && break; sleep 0.05; done
-  for _ in $(seq 100); do
+  # Up to 60 s: a config of tens of thousands of static entries (tests/hostile) loads first.
+  for _ in $(seq 600); do
     [ -S "$lab/$name.sock" ] && return 0
     kill -0 "$(cat "$lab/$d.pid")" 2>/dev/null || { cat "$lab/$d.log" >&2; die "$name exited"; }
     sleep 0.1

@@ -11,9 +11,10 @@
 //   arp-spoof   --iface IF --mac M (--range A-B | --hosts FILE) [--rate PPS]
 //               one gratuitous ARP reply per host (sender = target = the host's IP,
 //               RFC 5227 §3) claiming it for M. FILE: one IPv4 address per line.
-//   arp-claim   --iface IF --ip X --mac M [--count N] [--listen-ms T]
-//               gratuitous ARP requests claiming X for M, then listens T ms for ARP
-//               frames whose sender is X at another MAC (the owner's defence).
+//   arp-claim   --iface IF --ip X --mac M [--count N] [--listen-ms T] [--op request|reply]
+//               gratuitous ARPs (default: replies, which nobody answers) claiming X for M,
+//               then listens T ms for ARP frames whose sender is X at another MAC (the
+//               owner's defence, RFC 5227 §2.4).
 //   advert-replay --iface IF --vrid V --src IP [--from IP] [--count N] [--interval-ms T]
 //               waits (at most 10 s) for one VRRP advertisement of group V (from --from
 //               if given), then sends it N times with the IP source rewritten to IP (the
@@ -379,11 +380,16 @@ int arp_claim(const Args& a) {
     const Mac mac = a.get("mac") ? parse_mac(*a.get("mac")) : port.mac();
     const uint64_t count = a.num("count", 1, 100);
     const auto listen = std::chrono::milliseconds(a.num("listen-ms", 2000, 30000));
+    const std::string op = a.get("op").value_or("reply");
+    if (op != "request" && op != "reply") usage("--op must be request or reply");
     const Mac zero{};
     std::array<uint8_t, kFrameLen> f{};
     uint64_t sent = 0;
     for (uint64_t i = 0; i < count; ++i) {
-        build_arp(f.data(), kBroadcast, mac, ip, zero, ip, 1);
+        if (op == "request")
+            build_arp(f.data(), kBroadcast, mac, ip, zero, ip, 1);
+        else
+            build_arp(f.data(), kBroadcast, mac, ip, mac, ip, 2);
         sent += port.send_one(f.data(), f.size());
     }
     // The owner's defence: ARP from `ip` at another MAC (RFC 5227 §2.4 (b)).
