@@ -3,8 +3,8 @@
 // class enum, its per-class counters (fastpath/counters.hpp) and its
 // buckets; the config loader its keys (`dataplane.punt.CLASS`), the emitter
 // what it writes, and the defaults. docs/config.md "dataplane.punt" gives
-// the reasons for each default; docs/architecture.md "Packet paths" the
-// classification.
+// the reasons for each default; docs/architecture.md "Control-plane
+// policing" the classification.
 //
 // Thread-safety: constants and plain values only.
 #pragma once

@@ -79,7 +79,7 @@ struct DataplaneOptions {
     uint32_t adjacency_capacity = 1u << 20;
     unsigned punt_ring_size = 4096;   // bulk punt ring and inject ring, per worker, power of two
     // The priority ring (VRRP, ARP replies to us) holds the bursts of the
-    // priority classes many times over (docs/architecture.md "Packet paths").
+    // priority classes many times over (docs/architecture.md "Control-plane policing").
     unsigned priority_ring_size = 1024; // per worker, power of two
     // Rate and burst per punt class, per worker and ingress interface; a
     // rate of 0 does not police the class (tests).

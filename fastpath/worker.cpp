@@ -106,7 +106,7 @@ inline void Worker::send(rte_mbuf* m, uint16_t port_id) noexcept {
     st_.add(Counter::tx, rte_eth_tx_buffer(port_id, uint16_t(index_), txb_[port_id], m));
 }
 
-// Control-plane policing (docs/architecture.md "Packet paths"): every punt
+// Control-plane policing (docs/architecture.md "Control-plane policing"): every punt
 // class has its own token bucket per ingress interface, so a flood of one
 // class on one port starves neither the other classes nor the other ports;
 // the priority classes (VRRP, ARP replies to us) have their own ring, which

@@ -6,6 +6,7 @@
 #include <rte_log.h>
 #include <rte_ring.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -45,6 +46,14 @@ bool Appliance::bring_up(std::string& error) {
     o.workers = dpc.workers;
     o.adjacency_capacity = dpc.adjacency_capacity;
     o.idle_sleep_us = dpc.idle_sleep_us;
+    o.punt = dpc.punt;
+    // The priority ring holds twice the priority classes' bursts from every
+    // port (docs/architecture.md "Control-plane policing"), at least 1024 frames.
+    uint64_t priority_burst = 0;
+    for (unsigned c = 0; c < kPuntClassCount; ++c)
+        if (kPuntClassInfo[c].priority) priority_burst += dpc.punt[c].burst;
+    const uint64_t want = std::min<uint64_t>(2 * priority_burst * ports_.ports().size(), 1u << 20);
+    o.priority_ring_size = std::max(1024u, rte_align32pow2(uint32_t(want)));
     dp_ = fastpath::Dataplane::create(o, error);
     if (!dp_) return false;
     return install_config_tables(error);

@@ -125,43 +125,67 @@ void ControlPlane::poll_links() {
     }
 }
 
+// Control-plane policing, the control core's half (docs/architecture.md
+// "Control-plane policing"): every wakeup first empties the workers' priority rings
+// (VRRP adverts, ARP replies to us; at most a ring's worth each, so a
+// worker refilling it cannot hold us here), then takes at most kBulkBudget
+// frames from each bulk ring. A flood of the bulk classes therefore costs a
+// bounded time per wakeup and never delays an advert or a VRRP timer by
+// more than that.
 bool ControlPlane::poll() {
     bool work = false;
     rte_mbuf* burst[fastpath::kBurst];
-    for (unsigned w = 0; w < dp_.options().workers; ++w) {
-        const unsigned n = rte_ring_sc_dequeue_burst(dp_.punt_ring(w), reinterpret_cast<void**>(burst),
-                                                     fastpath::kBurst, nullptr);
-        const auto now = loop_.now();
-        for (unsigned i = 0; i < n; ++i) {
-            rte_mbuf* m = burst[i];
-            const fastpath::PuntMeta meta = *fastpath::Dataplane::meta(m);
-            switch (meta.reason) {
-            case fastpath::PuntReason::arp:
-                count(Counter::punt_arp);
-                arp_->on_frame(meta.ifindex, bytes(m), now);
-                break;
-            case fastpath::PuntReason::vrrp:
-                count(Counter::punt_vrrp);
-                vrrp_->on_frame(meta.ifindex, bytes(m));
-                break;
-            case fastpath::PuntReason::local:
-                count(Counter::punt_local);
-                on_local(m, meta.ifindex);
-                break;
-            case fastpath::PuntReason::ttl_exceeded:
-                count(Counter::punt_ttl_exceeded);
-                on_ttl_exceeded(m, meta.ifindex);
-                break;
-            case fastpath::PuntReason::resolve:
-                count(Counter::punt_resolve);
-                on_miss(m, meta); // takes ownership
-                continue;
-            }
-            rte_pktmbuf_free(m);
+    const unsigned workers = dp_.options().workers;
+    const unsigned priority_budget = dp_.options().priority_ring_size;
+    for (unsigned w = 0; w < workers; ++w) {
+        for (unsigned taken = 0; taken < priority_budget;) {
+            const unsigned n = rte_ring_sc_dequeue_burst(dp_.priority_ring(w), reinterpret_cast<void**>(burst),
+                                                         fastpath::kBurst, nullptr);
+            if (n == 0) break;
+            count(Counter::punt_priority, n);
+            dispatch(burst, n);
+            taken += n;
+            work = true;
         }
+    }
+    for (unsigned w = 0; w < workers; ++w) {
+        const unsigned n = rte_ring_sc_dequeue_burst(dp_.punt_ring(w), reinterpret_cast<void**>(burst),
+                                                     kBulkBudget, nullptr);
+        dispatch(burst, n);
         work |= n != 0;
     }
     return work;
+}
+
+void ControlPlane::dispatch(rte_mbuf* const* burst, unsigned n) {
+    const auto now = loop_.now();
+    for (unsigned i = 0; i < n; ++i) {
+        rte_mbuf* m = burst[i];
+        const fastpath::PuntMeta meta = *fastpath::Dataplane::meta(m);
+        switch (meta.reason) {
+        case fastpath::PuntReason::arp:
+            count(Counter::punt_arp);
+            arp_->on_frame(meta.ifindex, bytes(m), now);
+            break;
+        case fastpath::PuntReason::vrrp:
+            count(Counter::punt_vrrp);
+            vrrp_->on_frame(meta.ifindex, bytes(m));
+            break;
+        case fastpath::PuntReason::local:
+            count(Counter::punt_local);
+            on_local(m, meta.ifindex);
+            break;
+        case fastpath::PuntReason::ttl_exceeded:
+            count(Counter::punt_ttl_exceeded);
+            on_ttl_exceeded(m, meta.ifindex);
+            break;
+        case fastpath::PuntReason::resolve:
+            count(Counter::punt_resolve);
+            on_miss(m, meta); // takes ownership
+            continue;
+        }
+        rte_pktmbuf_free(m);
+    }
 }
 
 // ICMP echo to our interface address, or to a VIP while its group is

@@ -31,6 +31,7 @@ namespace wg {
     X(punt_local, "IPv4 packets for our own addresses or VIPs")                    \
     X(punt_resolve, "packets that missed the adjacency table (arp_miss)")          \
     X(punt_ttl_exceeded, "packets whose TTL expired")                              \
+    X(punt_priority, "frames taken from the priority rings (VRRP, ARP replies to us), drained first") \
     X(held, "packets held while their next hop is resolved")                       \
     X(held_released, "held packets forwarded once resolved")                       \
     X(held_dropped, "held packets dropped (resolution failed, or hold full)")      \
@@ -77,12 +78,15 @@ class ControlPlane final : public arp::ResolveListener, public arp::ChangeListen
     void on_local(rte_mbuf* m, uint16_t ifindex);
     void on_ttl_exceeded(rte_mbuf* m, uint16_t ifindex);
     void on_miss(rte_mbuf* m, const fastpath::PuntMeta& meta);
+    void dispatch(rte_mbuf* const* burst, unsigned n);
     bool icmp_budget();
     void resolve_nexthops();
     void count(Counter c, uint64_t n = 1) { counters_[unsigned(c)] += n; }
 
     static constexpr size_t kHoldPerNexthop = 3;  // like Linux's unres_qlen_bytes default in packets
     static constexpr size_t kHoldTotal = 4096;    // all next hops together
+    // Frames taken from each worker's bulk punt ring per wakeup (poll()).
+    static constexpr unsigned kBulkBudget = fastpath::kBurst;
     // A route's next hop absent from the ARP table is asked for this often
     // (a resolution gives up after max_retries requests; the next try then).
     static constexpr auto kNexthopRetry = std::chrono::seconds(10);

@@ -546,7 +546,7 @@ TEST_F(RateLimitedWorkerTest, ArpFloodIsCappedPerPort) {
 }
 
 
-// ---- Control-plane policing (config/punt.hpp, docs/architecture.md "Packet paths")
+// ---- Control-plane policing (config/punt.hpp, docs/architecture.md "Control-plane policing")
 
 // An Ethernet/IPv4 ARP packet (RFC 826), 42 bytes.
 struct Arp {
