@@ -99,6 +99,10 @@ struct VrrpGroup {
                                            // above, except priority, are then left at their defaults)
     Notify notify;
     Garp garp;
+    // Accepted advert sources (primary addresses of the other routers of the
+    // group); empty: any source. Others are dropped before the state machine
+    // (control/vrrp/codec.hpp drop_not_peer; docs/vrrp-auth.md, replay).
+    std::vector<Ipv4> peers;
 };
 
 struct Interface {

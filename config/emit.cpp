@@ -128,6 +128,8 @@ void emit_vrrp(std::ostream& os, const VrrpGroup& g) {
         os << "        recover_delay: " << g.recover_delay_s << '\n';
         os << "        version: " << unsigned{g.version} << '\n';
         os << "        advert_interval_ms: " << g.advert_interval_ms << '\n';
+        if (!g.peers.empty())
+            os << "        peers: " << flow_seq(g.peers, [](Ipv4 ip) { return ip.str(); }) << '\n';
     }
     if (g.notify.any()) {
         Fields hooks;

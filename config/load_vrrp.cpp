@@ -38,7 +38,8 @@ class VrrpParser {
         GroupLocs gl;
         const auto fields = r_.fields(item, "in vrrp group",
                                       {"vrid", "virtual_ip", "admin", "priority", "preempt", "recover_delay",
-                                       "version", "advert_interval_ms", "track_admin", "notify", "garp"});
+                                       "version", "advert_interval_ms", "track_admin", "notify", "garp",
+                                       "peers"});
         if (!r_.require(fields, "vrid", "in vrrp group", loc_of(item))) l_.vrids_complete = false;
         r_.require(fields, "virtual_ip", "in vrrp group", loc_of(item));
         bool version_ok = true;
@@ -87,6 +88,16 @@ class VrrpParser {
                 notify(v, g.notify);
             } else if (v.name == "garp") {
                 garp(v, g.garp);
+            } else if (v.name == "peers") {
+                // Accepted advert sources; subnet and duplicates: validate.cpp.
+                if (auto items = r_.scalar_list(v, "peers", true)) {
+                    for (const auto& node : *items) {
+                        if (auto ip = r_.ipv4(node, loc_of(node), "peers")) {
+                            g.peers.push_back(*ip);
+                            gl.peers.push_back(loc_of(node));
+                        }
+                    }
+                }
             }
         }
         if (gl.track_key.line)
@@ -99,15 +110,16 @@ class VrrpParser {
 
     // admin-vrrp (seed): a member group takes its state from the admin group
     // and runs no VRRP of its own (control/vrrp/state_machine.hpp, follower),
-    // so the protocol's knobs would be silently ignored: refuse them. Priority
-    // stays allowed (the examples set it; `display vrrp` shows it).
+    // so the protocol's knobs would be silently ignored: refuse them (peers
+    // too: it hears no adverts). Priority stays allowed (the examples set it;
+    // `display vrrp` shows it).
     void follower_fields(const std::vector<Field>& fields, const VrrpGroup& g, Loc admin_at) {
         if (g.admin)
             r_.error(admin_at, "admin: true is not allowed on a group with track_admin (a group that "
                                "follows an admin group cannot be one)");
         for (const auto& v : fields)
             if (v.name == "preempt" || v.name == "recover_delay" || v.name == "version" ||
-                v.name == "advert_interval_ms")
+                v.name == "advert_interval_ms" || v.name == "peers")
                 r_.error(v.key_loc(), v.name + " has no effect on a group with track_admin (it runs no VRRP "
                                                "of its own)");
     }

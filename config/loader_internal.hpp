@@ -23,6 +23,7 @@ struct GroupLocs {
     Loc track_key;         // the `track_admin` key, when present (valid or not)
     Loc track_interface;   // set when VrrpGroup::track_admin is set
     Loc track_vrid;        // idem
+    std::vector<Loc> peers; // parallel to VrrpGroup::peers
 };
 
 struct InterfaceLocs {

@@ -6,6 +6,7 @@
 // are skipped here, so that one mistake yields one message.
 #include "config/loader_internal.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -175,6 +176,8 @@ private:
                                       " is already defined on interface '" + itf.name + "'");
             for (size_t v = 0; v < group.virtual_ips.size(); ++v)
                 vip(itf, addr_ok_[i], group, group.virtual_ips[v], gl.vips[v], vips);
+            for (size_t p = 0; p < group.peers.size(); ++p)
+                peer(itf, addr_ok_[i], group, p, gl.peers[p]);
             if (group.track_admin) tracked_admin(itf, group, gl);
         }
     }
@@ -238,6 +241,38 @@ private:
         if (!fresh)
             r_.error(at, "virtual_ip " + ip.str() + " is already used by vrid " +
                              std::to_string(it->second.second) + " on interface '" + it->second.first + "'");
+    }
+
+    // `peers`: the primary addresses of the group's other routers, which
+    // adverts carry as IPv4 source (RFC 3768 §5.2.1, RFC 5798 §5.1.1.1):
+    // unicast hosts of the interface's subnet, not ours, not a VIP, once.
+    void peer(const Interface& itf, bool subnet_ok, const VrrpGroup& group, size_t p, Loc at) {
+        const Ipv4 ip = group.peers[p];
+        if (!unicast(ip, at, "peer")) return;
+        if (itf.address && itf.address->addr == ip) {
+            r_.error(at, "peer " + ip.str() + " is the address of this interface '" + itf.name +
+                             "' (our own adverts need no peer entry)");
+            return;
+        }
+        if (std::find(group.virtual_ips.begin(), group.virtual_ips.end(), ip) != group.virtual_ips.end()) {
+            r_.error(at, "peer " + ip.str() + " is a virtual_ip of this group (adverts come from a router's "
+                                              "primary address)");
+            return;
+        }
+        if (subnet_ok) {
+            if (!itf.address->contains(ip)) {
+                r_.error(at, "peer " + ip.str() + " is outside subnet " +
+                                 Prefix{itf.address->network(), itf.address->len}.str() + " of interface '" +
+                                 itf.name + "'");
+                return;
+            }
+            if (!host_of(*itf.address, ip, at, "peer")) return;
+        }
+        for (size_t q = 0; q < p; ++q)
+            if (group.peers[q] == ip) {
+                r_.error(at, "peer " + ip.str() + " is listed twice");
+                return;
+            }
     }
 
     // seed: "remote-backup-profile profile1" under the interface that

@@ -242,6 +242,14 @@ RxResult decode(const IpInfo& ip, std::span<const uint8_t> vrrp, std::span<const
     // check_version_mismatch: a v2 group does not run the v3 machine and vice
     // versa (RFC 5798 §8.4 interworking is not offered).
     if (a.version != g->version) return verdict(RxCounter::drop_version_mismatch);
+    // check_peer: the source is one of the group's configured routers. The IP
+    // source is covered by no VRRPv2 authentication (the md5 digest is over
+    // the VRRP message only), yet it breaks priority ties (§6.4.3): a
+    // replayed advert with another source must not reach the machine. Before
+    // the digest, so that a flood from elsewhere costs no MD5.
+    if (!g->peers.empty() && ip.src != g->local &&
+        std::find(g->peers.begin(), g->peers.end(), ip.src) == g->peers.end())
+        return verdict(RxCounter::drop_not_peer);
     // check_auth_type: "MUST verify that the Auth Type matches the locally
     // configured authentication method" (RFC 3768 §7.1). v3 has no Auth Type
     // (RFC 5798 §9): a v3 group configured with a key can authenticate nothing.

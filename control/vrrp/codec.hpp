@@ -117,6 +117,11 @@ struct RxGroup {
     // count (note_address_list) and accept, so that a typo in one VIP list
     // does not produce two Masters; true restores the older MUST.
     bool strict_address_list = false;
+    // Accepted IPv4 sources (config `peers`); empty: any. `local` (our
+    // primary address) always passes, so that a looped-back advert of ours
+    // still reaches the machine's own_advert_ignored.
+    std::vector<Ipv4> peers;
+    Ipv4 local;
 };
 
 struct RxResult {

@@ -31,6 +31,7 @@ namespace wg::vrrp {
     X(drop_checksum, "VRRP checksum mismatch (v3: with the IPv4 pseudo-header, RFC 5798 §5.2.8)")            \
     X(drop_unknown_vrid, "VRID not configured on the receiving interface (§7.1)")                            \
     X(drop_version_mismatch, "VRRP version differs from the group's configured version")                     \
+    X(drop_not_peer, "IP source is not in the group's `peers` list (docs/vrrp-auth.md, replay)")             \
     X(drop_auth_type, "Auth Type differs from the configured method (RFC 3768 §7.1, RFC 2338 §5.3.6)")       \
     X(drop_auth_failure, "authentication data wrong: simple text or MD5 digest (docs/vrrp-auth.md)")         \
     X(drop_interval, "v2 Adver Int differs from ours (RFC 3768 §7.1 MUST discard)")                          \
@@ -54,9 +55,9 @@ namespace wg::vrrp {
     X(preempt_held, "preemptions deferred by the remote-backup hold (DESIGN: sync before preempt)")          \
     X(preempt_cancelled, "preempt waits cancelled by a Master at least as good")                             \
     X(split_brain, "Master heard a losing advert from another Master")                                       \
-    X(owner_conflict, "address owner heard another router's advert (RFC 5798 erratum 8298)")                 \
     X(stale_advert_answered, "losing adverts a Master answered with one advert (one per interval)")          \
     X(stale_advert_suppressed, "losing adverts left unanswered: an answer went out this interval")           \
+    X(owner_conflict, "address owner heard another router's advert (RFC 5798 erratum 8298)")                 \
     X(own_advert_ignored, "adverts carrying our own primary address (multicast loopback)")                   \
     X(advert_ignored, "adverts heard in Initialize/Fault or by a follower group")                            \
     X(stale_timer, "timer expiries for a timer no longer armed or not yet due")

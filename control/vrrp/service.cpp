@@ -69,6 +69,8 @@ void Service::add_group(const GroupConfig& c) {
     g->rx.addresses = c.group.virtual_ips;
     g->rx.interval = interval_field(c.group.version, c.group.advert_interval_ms);
     g->rx.local_owner = g->machine.params().priority == kPriorityOwner;
+    g->rx.peers = c.group.peers;
+    g->rx.local = c.primary;
     g->vmac = Mac::vrrp_virtual(c.group.vrid);
     groups_.push_back(std::move(g));
 }
@@ -124,10 +126,20 @@ void Service::on_frame(uint16_t ifindex, std::span<const uint8_t> frame) {
     for (auto& g : groups_)
         if (g->cfg.ifindex == ifindex) groups.push_back(g->rx), owners.push_back(g.get());
     const RxResult r = decode_ipv4(packet, groups, &rx_stats_);
-    if (!r.accepted() || r.group == nullptr) return;
+    if (r.group == nullptr) return;
     Group& g = *owners[size_t(r.group - groups.data())];
     Ipv4 src;
     src.value = uint32_t(packet[12]) << 24 | uint32_t(packet[13]) << 16 | uint32_t(packet[14]) << 8 | packet[15];
+    if (r.verdict == RxCounter::drop_not_peer) {
+        // A stranger (or a replay from another address) on the LAN: one line
+        // per interval, the rest counted in drop_not_peer.
+        const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(loop_.now().time_since_epoch());
+        log_.log("vrrp.drop_not_peer", uint64_t(now_ns.count()),
+                 "vrrp: " + g.cfg.interface + " vrid " + std::to_string(g.cfg.group.vrid) + ": advert from " +
+                     src.str() + " dropped, not in peers");
+        return;
+    }
+    if (!r.accepted()) return;
     feed(g, Event::advert_received(r.advert.priority, src, r.advert.interval_duration()));
 }
 
@@ -304,6 +316,11 @@ control::Report Service::report(bool verbose) const {
             s.add("track_admin", "Track admin", t->interface + " vrid " + std::to_string(t->vrid));
         s.add("version", "Version", uint64_t(g.cfg.group.version));
         s.add("advert_interval_ms", "TimerRun (ms)", uint64_t(g.cfg.group.advert_interval_ms));
+        if (!g.cfg.group.peers.empty()) {
+            std::vector<std::string> peers;
+            for (auto p : g.cfg.group.peers) peers.push_back(p.str());
+            s.add("peers", "Peers", peers);
+        }
         s.add("auth_type", "Auth type",
               g.cfg.auth.mode == config::AuthMode::md5      ? "md5"
               : g.cfg.auth.mode == config::AuthMode::simple ? "simple"

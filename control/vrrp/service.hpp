@@ -7,6 +7,7 @@
 // Thread-safety: control lcore only (the thread that runs the EventLoop).
 #pragma once
 
+#include "common/log_limit.hpp"
 #include "config/config.hpp"
 #include "control/event_loop.hpp"
 #include "control/frame_io.hpp"
@@ -102,6 +103,7 @@ class Service : public control::VipResolver {
     std::vector<std::unique_ptr<Group>> groups_;
     RxStats rx_stats_{};
     uint64_t tx_adverts_ = 0, tx_garps_ = 0, tx_failed_ = 0, rx_not_ipv4_ = 0;
+    LogLimiter log_; // lines a LAN peer can trigger (drop_not_peer)
     std::function<void(uint16_t, uint8_t, State)> state_cb_;
 };
 

@@ -3,6 +3,8 @@
 // Every expectation is the exact message with its LINE:COL.
 #include "support.hpp"
 
+#include "config/emit.hpp"
+
 #include <gtest/gtest.h>
 
 namespace wg::test {
@@ -151,7 +153,54 @@ TEST(Vrrp, Shape) {
     EXPECT_EQ(
         group("        priorty: 120\n"),
         Lines{"9:9: unknown key 'priorty' in vrrp group (expected one of: vrid, virtual_ip, admin, priority, "
-              "preempt, recover_delay, version, advert_interval_ms, track_admin, notify, garp)"});
+              "preempt, recover_delay, version, advert_interval_ms, track_admin, notify, garp, peers)"});
+}
+
+// `peers`: accepted advert sources (docs/config.md "vrrp groups",
+// docs/vrrp-auth.md "Replay limits of VRRPv2 md5").
+TEST(VrrpPeers, ListOrScalarAndDefaultEmpty) {
+    EXPECT_TRUE(load_ok(kBase).interfaces[0].vrrp[0].peers.empty());
+    auto c = load_ok(replace(kBase, "        virtual_ip: [10.1.1.100]\n",
+                             "        virtual_ip: [10.1.1.100]\n        peers: [10.1.1.2, 10.1.1.3]\n"));
+    ASSERT_EQ(c.interfaces.size(), 3u);
+    const std::vector<Ipv4> two{*Ipv4::parse("10.1.1.2"), *Ipv4::parse("10.1.1.3")};
+    EXPECT_EQ(c.interfaces[0].vrrp[0].peers, two);
+    EXPECT_EQ(load_ok(config::to_yaml(c)).interfaces[0].vrrp[0].peers, two) << "round trip through to_yaml";
+    c = load_ok(replace(kBase, "        virtual_ip: [10.1.1.100]\n",
+                        "        virtual_ip: [10.1.1.100]\n        peers: 10.1.1.2\n"));
+    ASSERT_EQ(c.interfaces.size(), 3u);
+    EXPECT_EQ(c.interfaces[0].vrrp[0].peers, std::vector<Ipv4>{*Ipv4::parse("10.1.1.2")});
+}
+
+TEST(VrrpPeers, LocatedErrors) {
+    EXPECT_EQ(group("        peers: []\n"), Lines{"9:16: peers must not be empty"});
+    EXPECT_EQ(group("        peers: {a: 1}\n"), Lines{"9:16: peers must be a list, got a map"});
+    EXPECT_EQ(group("        peers: [10.1.1.1000]\n"),
+              Lines{"9:17: peers '10.1.1.1000' is not a valid IPv4 address"});
+    EXPECT_EQ(group("        peers: [10.1.1.1]\n"),
+              Lines{"9:17: peer 10.1.1.1 is the address of this interface 'ge0' (our own adverts need no peer "
+                    "entry)"});
+    EXPECT_EQ(group("        peers: [10.1.1.100]\n"),
+              Lines{"9:17: peer 10.1.1.100 is a virtual_ip of this group (adverts come from a router's primary "
+                    "address)"});
+    EXPECT_EQ(group("        peers: [10.1.2.5]\n"),
+              Lines{"9:17: peer 10.1.2.5 is outside subnet 10.1.1.0/24 of interface 'ge0'"});
+    EXPECT_EQ(group("        peers: [192.0.2.1]\n"),
+              Lines{"9:17: peer 192.0.2.1 is outside subnet 10.1.1.0/24 of interface 'ge0'"});
+    EXPECT_EQ(group("        peers: [10.1.1.255]\n"),
+              Lines{"9:17: peer 10.1.1.255 is the broadcast address of subnet 10.1.1.0/24"});
+    EXPECT_EQ(group("        peers: [224.0.0.18]\n"),
+              Lines{"9:17: peer 224.0.0.18 is not a unicast host address"});
+    EXPECT_EQ(group("        peers: [10.1.1.2, 10.1.1.2]\n"), Lines{"9:27: peer 10.1.1.2 is listed twice"});
+    // Every bad entry is reported, at its own place.
+    EXPECT_EQ(group("        peers: [10.1.1.1, 10.1.1.3, 10.9.9.9]\n"),
+              (Lines{"9:17: peer 10.1.1.1 is the address of this interface 'ge0' (our own adverts need no peer "
+                     "entry)",
+                     "9:37: peer 10.9.9.9 is outside subnet 10.1.1.0/24 of interface 'ge0'"}));
+    // A follower hears no adverts (it mirrors its admin group).
+    EXPECT_EQ(group("        admin: true\n      - vrid: 2\n        virtual_ip: [10.1.1.101]\n"
+                    "        track_admin: {interface: ge0, vrid: 1}\n        peers: [10.1.1.2]\n"),
+              Lines{"13:9: peers has no effect on a group with track_admin (it runs no VRRP of its own)"});
 }
 
 TEST(Vrrp, OnInterfaceWithoutAddress) {
