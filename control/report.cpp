@@ -424,6 +424,7 @@ bool ReportStream::next(std::string& out, size_t budget) {
             // Nothing is output until every row was measured.
             pull(rows);
             for (const auto& row : batch_) grow_widths(widths_, row);
+            batch_.clear();
             if (exhausted_) {
                 table_->source()->rewind();
                 exhausted_ = false;
@@ -438,8 +439,10 @@ bool ReportStream::next(std::string& out, size_t budget) {
             phase_ = table_ ? Phase::rows : Phase::done;
             return phase_ != Phase::done;
         case Phase::rows:
+            // A row is some tens of bytes: pull what the rest of the budget
+            // should take, so a piece overshoots by about one row.
             while (out.size() - start < budget && !exhausted_) {
-                pull(rows);
+                pull(std::max<size_t>(1, (budget - (out.size() - start)) / 64));
                 for (const auto& row : batch_) {
                     if (!json_) {
                         text_row(out, widths_, indent_, row);
@@ -454,6 +457,7 @@ bool ReportStream::next(std::string& out, size_t budget) {
                     out += w.str();
                 }
             }
+            batch_.clear(); // the rows are text now: hold none between calls
             if (exhausted_) phase_ = Phase::suffix;
             return true;
         case Phase::suffix:

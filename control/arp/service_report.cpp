@@ -43,6 +43,68 @@ control::Named mac_cell(const Mac& m) {
     return control::Named{m.str(), vrp};
 }
 
+// The rows of `display arp`, read a batch at a time (control/report.hpp
+// RowSource), so a table of a million entries is streamed by the CLI rather
+// than built as one Report. The keys are snapshot and sorted when the
+// command runs (8 bytes per row); each row is looked up when it is read:
+// an entry gone meanwhile is skipped, one changed shows its new values.
+// Control thread only, like the service it reads; the service outlives the
+// CLI's clients (the appliance stops the CLI first). Keys are the
+// service's (ifindex << 32 | IP).
+class ReportRows final : public control::RowSource {
+  public:
+    ReportRows(const Service& svc, std::vector<control::InterfaceInfo> ifaces, Time now,
+               std::vector<uint64_t> keys)
+        : svc_(svc), ifaces_(std::move(ifaces)), now_(now), keys_(std::move(keys)) {}
+
+    bool next(std::vector<std::vector<control::Scalar>>& out, size_t max) override {
+        for (size_t n = 0; n < max && pos_ < keys_.size(); ++pos_) {
+            const uint64_t key = keys_[pos_] >> 1;
+            const control::InterfaceInfo* i = iface(key_ifindex(key));
+            const std::string ifname = i ? i->name : std::to_string(key_ifindex(key));
+            if ((keys_[pos_] & kEntryRow) == 0) {
+                if (!i) continue;
+                out.push_back({key_ip(key).str(), mac_cell(i->mac), control::Null{}, kTypeInterface,
+                               control::Null{}, ifname});
+                ++n;
+                continue;
+            }
+            const auto e = svc_.find(key_ifindex(key), key_ip(key));
+            if (!e) continue;
+            control::Scalar expire;
+            if (e->expires) {
+                const auto left = std::chrono::ceil<std::chrono::minutes>(*e->expires - now_).count();
+                expire = uint64_t(std::max<int64_t>(left, 0));
+            }
+            out.push_back({key_ip(key).str(), mac_cell(e->mac), std::move(expire), kTypes[unsigned(e->origin)],
+                           state_desc(e->state), ifname});
+            ++n;
+        }
+        return pos_ < keys_.size();
+    }
+    void rewind() override { pos_ = 0; }
+    size_t memory() const override { return keys_.capacity() * sizeof(uint64_t); }
+
+    // Sort keys: (ifindex, IP) << 1, then this bit for an entry (clear for an
+    // interface's own address, type I, which sorts first on a tie).
+    static constexpr uint64_t kEntryRow = 1;
+
+  private:
+    static uint16_t key_ifindex(uint64_t k) { return uint16_t(k >> 32); }
+    static Ipv4 key_ip(uint64_t k) { return Ipv4{uint32_t(k)}; }
+    const control::InterfaceInfo* iface(uint16_t ifindex) const {
+        for (const auto& i : ifaces_)
+            if (i.ifindex == ifindex) return &i;
+        return nullptr;
+    }
+
+    const Service& svc_;
+    std::vector<control::InterfaceInfo> ifaces_;
+    Time now_;
+    std::vector<uint64_t> keys_;
+    size_t pos_ = 0;
+};
+
 } // namespace
 
 control::Report Service::report(Time now, std::string_view name) const {
@@ -59,35 +121,26 @@ control::Report Service::report(Time now, std::string_view name) const {
     }
 
     // Rows sorted by (ifindex, IP): the keys order exactly so. An interface's
-    // own address is a row too (type I), as in VRP.
-    std::vector<std::pair<uint64_t, const Entry*>> rows;
+    // own address is a row too (type I), as in VRP. Totals count the table
+    // as it is now; the rows are read later, a batch at a time.
+    std::vector<uint64_t> keys;
+    uint64_t count[3] = {0, 0, 0}, interfaces = 0;
     for (const auto& i : ifaces_)
-        if (!only || only == &i) rows.emplace_back(make_key(i.ifindex, i.address.addr), nullptr);
+        if (!only || only == &i) {
+            keys.push_back(make_key(i.ifindex, i.address.addr) << 1);
+            ++interfaces;
+        }
+    keys.reserve(keys.size() + (only ? 0 : entries_.size()));
     for (const auto& [key, e] : entries_)
-        if (!only || key_ifindex(key) == only->ifindex) rows.emplace_back(key, &e);
-    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        if (!only || key_ifindex(key) == only->ifindex) {
+            keys.push_back(key << 1 | ReportRows::kEntryRow);
+            ++count[unsigned(e.origin)];
+        }
+    std::sort(keys.begin(), keys.end());
 
     std::vector<control::Column> cols(std::begin(kColumns), std::end(kColumns));
     control::Table table(std::move(cols));
-    uint64_t count[3] = {0, 0, 0}, interfaces = 0;
-    for (const auto& [key, e] : rows) {
-        const control::InterfaceInfo* i = iface(key_ifindex(key));
-        const std::string ifname = i ? i->name : std::to_string(key_ifindex(key));
-        if (!e) {
-            ++interfaces;
-            table.row({key_ip(key).str(), mac_cell(i->mac), control::Null{}, kTypeInterface, control::Null{},
-                       ifname});
-            continue;
-        }
-        ++count[unsigned(e->origin)];
-        control::Scalar expire;
-        if (e->origin != Origin::static_entry) {
-            const auto left = std::chrono::ceil<std::chrono::minutes>(e->expires - now).count();
-            expire = uint64_t(std::max<int64_t>(left, 0));
-        }
-        table.row({key_ip(key).str(), mac_cell(e->mac), std::move(expire), kTypes[unsigned(e->origin)],
-                   state_desc(e->state), ifname});
-    }
+    table.rows_from(std::make_shared<ReportRows>(*this, ifaces_, now, std::move(keys)));
 
     auto& s = r.section("arp", kLegend);
     s.add("entries", "", std::move(table));

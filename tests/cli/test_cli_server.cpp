@@ -443,6 +443,278 @@ TEST_F(CliLive, TimeoutWhenTheApplianceDoesNotAnswer) {
     close(fd);
 }
 
+// ---- bounded work: streamed displays, pipelining, stalled readers -----------
+
+namespace {
+
+// A `display arp`-like table of `n` rows, produced on demand; counts reads.
+class ManyRows final : public RowSource {
+  public:
+    explicit ManyRows(size_t n, size_t* reads) : n_(n), reads_(reads) {}
+    bool next(std::vector<std::vector<Scalar>>& out, size_t max) override {
+        for (size_t k = 0; k < max && pos_ < n_; ++k, ++pos_) {
+            out.push_back({"10." + std::to_string(pos_ >> 16) + "." + std::to_string((pos_ >> 8) & 255) + "." +
+                               std::to_string(pos_ & 255),
+                           "0000-5e00-01" + std::to_string(pos_ % 90 + 10), uint64_t(pos_ % 20), "D", "Eth0"});
+            ++*reads_;
+        }
+        return pos_ < n_;
+    }
+    void rewind() override { pos_ = 0; }
+    size_t memory() const override { return n_ * 8; }
+
+  private:
+    size_t n_;
+    size_t* reads_;
+    size_t pos_ = 0;
+};
+
+Report many_rows_report(size_t n, size_t* reads) {
+    Report r;
+    Section& s = r.section("arp", "TYPE: D - dynamic");
+    Table t({Column("ip", "IP ADDRESS"), Column("mac", "MAC ADDRESS"), Column("expire_m", "EXPIRE(M)"),
+             Column("type", "TYPE"), Column("interface", "INTERFACE")});
+    t.rows_from(std::make_shared<ManyRows>(n, reads));
+    s.add("entries", "", std::move(t));
+    s.add("total", "Total", uint64_t(n));
+    return r;
+}
+
+// Reads every frame now available without blocking; the bodies of one reply
+// (pieces of status `more` and the final one) concatenated in `body`.
+bool read_reply_nowait(int fd, proto::FrameDecoder& dec, std::string& body, proto::Status& final_status) {
+    for (;;) {
+        std::vector<uint8_t> payload;
+        auto r = dec.next(payload);
+        if (r == proto::FrameDecoder::Result::frame) {
+            proto::Response resp;
+            std::string err;
+            if (!proto::decode_response(payload, resp, err)) return false;
+            body += resp.body;
+            if (resp.status != proto::Status::more) {
+                final_status = resp.status;
+                return true;
+            }
+            continue;
+        }
+        uint8_t buf[65536];
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n <= 0) return false;
+        dec.feed({buf, size_t(n)});
+    }
+}
+
+// Everything on the test thread: a ManualClock, run_once(0) as the loop's
+// turns, so "the timer keeps firing" is counted in turns, never slept on.
+class CliTurns : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/wgcli-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+        loop_ = std::make_unique<EventLoop>(&clock_);
+        opts_.client_idle_timeout = std::chrono::seconds(5);
+    }
+    void TearDown() override {
+        server_.reset();
+        loop_.reset();
+        EXPECT_EQ(std::system(("rm -rf '" + dir_ + "'").c_str()), 0);
+    }
+    void start(size_t rows) {
+        server_ = std::make_unique<CliServer>(*loop_, dir_ + "/cli.sock", opts_);
+        server_->register_command({"display", "arp"}, "many rows", [this, rows](const CommandContext&) {
+            return CommandResult(many_rows_report(rows, &reads_));
+        });
+        std::string err;
+        ASSERT_TRUE(server_->start(err)) << err;
+    }
+    // One loop turn, 1 ms of manual time later.
+    void turn() {
+        clock_.advance(std::chrono::milliseconds(1));
+        loop_->run_once(Duration(0));
+    }
+    std::vector<uint8_t> requests(size_t n, std::vector<std::string> words, bool json = false) {
+        std::vector<uint8_t> all, f;
+        std::string err;
+        for (size_t i = 0; i < n; ++i) {
+            EXPECT_TRUE(proto::encode_request({json, words}, f, err)) << err;
+            all.insert(all.end(), f.begin(), f.end());
+        }
+        return all;
+    }
+
+    std::string dir_;
+    ManualClock clock_;
+    std::unique_ptr<EventLoop> loop_;
+    CliServer::Options opts_;
+    std::unique_ptr<CliServer> server_;
+    size_t reads_ = 0;
+};
+
+} // namespace
+
+TEST_F(CliTurns, PipelinedDisplaysOfAGreedyClientLeaveTheLoopOnTime) {
+    opts_.max_total_reply_bytes = 8u << 20;
+    start(50000);
+    int greedy = connect_raw(dir_ + "/cli.sock");
+    ASSERT_GE(greedy, 0);
+    // 30 requests in one write, and never a byte read.
+    send_all(greedy, requests(30, {"display", "arp"}));
+
+    size_t fired = 0;
+    loop_->add_periodic(std::chrono::milliseconds(1), [&] { ++fired; });
+    size_t max_reads_per_turn = 0, max_memory = 0;
+    for (int t = 0; t < 3000; ++t) {
+        const size_t before = reads_;
+        turn();
+        max_reads_per_turn = std::max(max_reads_per_turn, reads_ - before);
+        max_memory = std::max(max_memory, server_->reply_memory());
+        // The timer is due every turn and fires every turn: never held back.
+        ASSERT_EQ(fired, size_t(t + 1)) << "turn " << t;
+    }
+    // One piece per turn: rows of about stream_chunk_bytes, never a table.
+    EXPECT_LE(max_reads_per_turn, opts_.stream_chunk_bytes / 32);
+    EXPECT_LE(max_memory, opts_.max_total_reply_bytes);
+    EXPECT_LE(max_memory, 50000 * 8 + 4 * opts_.stream_chunk_bytes);
+    // The socket buffer filled: the stream waits, it does not read on.
+    const size_t paused_at = reads_;
+    for (int t = 0; t < 200; ++t) turn();
+    EXPECT_EQ(reads_, paused_at);
+    EXPECT_LT(paused_at, 2u * 50000u); // not even the first reply was produced whole
+
+    // Meanwhile another client is answered, in a few turns.
+    int other = connect_raw(dir_ + "/cli.sock");
+    ASSERT_GE(other, 0);
+    send_all(other, requests(1, {"display", "version"}));
+    proto::FrameDecoder dec(proto::kMaxPayload);
+    std::string body;
+    proto::Status st = proto::Status::internal;
+    bool answered = false;
+    for (int t = 0; t < 10 && !answered; ++t) {
+        turn();
+        answered = read_reply_nowait(other, dec, body, st);
+    }
+    EXPECT_TRUE(answered);
+    EXPECT_EQ(st, proto::Status::ok);
+    EXPECT_NE(body.find("Program"), std::string::npos) << body;
+    close(other);
+    turn();
+
+    // The greedy client never reads: closed at the idle timeout, counted.
+    EXPECT_EQ(server_->client_count(), 1u);
+    clock_.advance(opts_.client_idle_timeout);
+    turn();
+    EXPECT_EQ(server_->client_count(), 0u);
+    EXPECT_EQ(server_->counter(CliCounter::stalled_closed), 1u);
+    EXPECT_EQ(server_->reply_memory(), 0u);
+    close(greedy);
+}
+
+TEST_F(CliTurns, StreamedRepliesArriveInOrderAndWhole) {
+    start(3000);
+    int fd = connect_raw(dir_ + "/cli.sock");
+    ASSERT_GE(fd, 0);
+    std::vector<uint8_t> both = requests(1, {"display", "arp"});
+    std::vector<uint8_t> json = requests(1, {"display", "arp"}, true);
+    both.insert(both.end(), json.begin(), json.end());
+    send_all(fd, both);
+    size_t reads = 0;
+    const std::string want_text = render_text(many_rows_report(3000, &reads));
+    const std::string want_json = render_json(many_rows_report(3000, &reads));
+    proto::FrameDecoder dec(proto::kMaxPayload);
+    std::string got[2];
+    for (int i = 0; i < 2; ++i) {
+        proto::Status st = proto::Status::internal;
+        bool done = false;
+        for (int t = 0; t < 2000 && !done; ++t) {
+            turn();
+            done = read_reply_nowait(fd, dec, got[i], st);
+        }
+        ASSERT_TRUE(done) << i;
+        EXPECT_EQ(st, proto::Status::ok);
+    }
+    EXPECT_EQ(got[0], want_text);
+    EXPECT_EQ(got[1], want_json);
+    EXPECT_EQ(server_->counter(CliCounter::streamed_replies), 2u);
+    close(fd);
+}
+
+TEST_F(CliTurns, PipelinedBytesBeyondTheInputBufferCloseTheClient) {
+    opts_.max_input_bytes = 4096;
+    start(50000);
+    int fd = connect_raw(dir_ + "/cli.sock");
+    ASSERT_GE(fd, 0);
+    send_all(fd, requests(1, {"display", "arp"}));
+    for (int t = 0; t < 5; ++t) turn(); // busy with the first reply
+    // 300 more requests (~6 KiB) while the first is being answered.
+    send_all(fd, requests(300, {"display", "arp"}));
+    for (int t = 0; t < 5 && server_->client_count() > 0; ++t) turn();
+    EXPECT_EQ(server_->client_count(), 0u);
+    EXPECT_EQ(server_->counter(CliCounter::input_overflow), 1u);
+    // It was told why (after whatever pieces it had been sent).
+    proto::FrameDecoder dec(proto::kMaxPayload);
+    std::string all;
+    for (;;) {
+        std::vector<uint8_t> payload;
+        auto r = dec.next(payload);
+        if (r == proto::FrameDecoder::Result::frame) {
+            proto::Response resp;
+            std::string err;
+            ASSERT_TRUE(proto::decode_response(payload, resp, err));
+            if (resp.status == proto::Status::error) all = resp.body;
+            continue;
+        }
+        uint8_t buf[65536];
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n <= 0) break;
+        dec.feed({buf, size_t(n)});
+    }
+    EXPECT_NE(all.find("too many pipelined requests"), std::string::npos) << all;
+    close(fd);
+}
+
+TEST_F(CliTurns, ARequestBeyondTheGlobalReplyMemoryIsRefused) {
+    opts_.max_total_reply_bytes = 100000; // one 50k-row snapshot is 400 kB
+    start(50000);
+    int fd = connect_raw(dir_ + "/cli.sock");
+    ASSERT_GE(fd, 0);
+    send_all(fd, requests(1, {"display", "arp"}));
+    proto::FrameDecoder dec(proto::kMaxPayload);
+    std::string body;
+    proto::Status st = proto::Status::ok;
+    bool done = false;
+    for (int t = 0; t < 10 && !done; ++t) {
+        turn();
+        done = read_reply_nowait(fd, dec, body, st);
+    }
+    ASSERT_TRUE(done);
+    EXPECT_EQ(st, proto::Status::error);
+    EXPECT_NE(body.find("reply memory"), std::string::npos) << body;
+    EXPECT_EQ(server_->counter(CliCounter::memory_refused), 1u);
+    // The report of the counters shows it, from the one list.
+    const std::string text = render_text(server_->report());
+    EXPECT_NE(text.find("Memory-refused"), std::string::npos) << text;
+    close(fd);
+}
+
+TEST_F(CliLive, WarmgatectlPrintsAStreamedDisplayWhole) {
+    EventLoop loop;
+    CliServer server(loop, path_);
+    size_t reads = 0;
+    server.register_command({"display", "many"}, "rows", [&reads](const CommandContext&) {
+        return CommandResult(many_rows_report(20000, &reads));
+    });
+    std::string err;
+    ASSERT_TRUE(server.start(err)) << err;
+    std::thread t([&] { loop.run(); });
+    CtlRun r = run_ctl({"--socket", path_, "display", "many"});
+    loop.stop();
+    t.join();
+    ASSERT_EQ(r.code, 0) << r.err;
+    size_t local = 0;
+    EXPECT_EQ(r.out, render_text(many_rows_report(20000, &local)));
+}
+
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
     if (argc > 1) {

@@ -274,3 +274,129 @@ TEST(JsonWriter, Utf8Validation) {
     EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80")); // > U+10FFFF
     EXPECT_FALSE(is_valid_utf8("\xe2\x82"));         // truncated
 }
+
+// ---- streaming -------------------------------------------------------------
+
+namespace {
+
+// `n` rows, `per_call` at most per next(); counts what was read.
+class CountingRows final : public RowSource {
+  public:
+    explicit CountingRows(size_t n) : n_(n) {}
+    bool next(std::vector<std::vector<Scalar>>& out, size_t max) override {
+        for (size_t k = 0; k < max && pos_ < n_; ++k, ++pos_) {
+            std::string ip = "10." + std::to_string(pos_ >> 16) + "." + std::to_string((pos_ >> 8) & 255) + "." +
+                             std::to_string(pos_ & 255);
+            Scalar expire = pos_ % 3 ? Scalar(uint64_t(pos_ % 20)) : Scalar(Null{});
+            out.push_back({ip, Named{"aa:bb", "aabb-" + std::to_string(pos_ % 97)}, std::move(expire),
+                           NameDesc{"dynamic", "D"}, "Eth\"0/" + std::to_string(pos_ % 7)});
+            ++read;
+        }
+        return pos_ < n_;
+    }
+    void rewind() override { pos_ = 0; }
+    size_t memory() const override { return n_ * 8; }
+    size_t read = 0;
+
+  private:
+    size_t n_;
+    size_t pos_ = 0;
+};
+
+std::vector<Column> stream_columns() {
+    return {Column("ip", "IP ADDRESS"), Column("mac", "MAC"), Column("expire_m", "EXPIRE(M)"),
+            Column("type", "TYPE"), Column("interface", "INTERFACE")};
+}
+
+// The same data two ways: rows from a source, and rows added by hand.
+Report stream_report(std::shared_ptr<RowSource> src, bool list_item, bool static_row) {
+    Report r;
+    r.set_rule_width(40);
+    Section& s = list_item ? r.add_list_item("tables", "Table") : r.section("arp", "legend line");
+    s.add("before", "Before", uint64_t(7));
+    Table t(stream_columns());
+    if (static_row) t.row({"192.0.2.1", Named{"m", "mmmm-mmmm-mmmm"}, Null{}, NameDesc{"interface", "I"}, "Vlanif1"});
+    if (src) t.rows_from(std::move(src));
+    s.add("entries", "", std::move(t));
+    s.add("total", "Total", uint64_t(42));
+    r.add_message("Info: done.");
+    return r;
+}
+
+Report materialized(size_t n, bool list_item, bool static_row) {
+    Report m;
+    m.set_rule_width(40);
+    Section& s = list_item ? m.add_list_item("tables", "Table") : m.section("arp", "legend line");
+    s.add("before", "Before", uint64_t(7));
+    Table t(stream_columns());
+    if (static_row) t.row({"192.0.2.1", Named{"m", "mmmm-mmmm-mmmm"}, Null{}, NameDesc{"interface", "I"}, "Vlanif1"});
+    CountingRows rows(n);
+    std::vector<std::vector<Scalar>> all;
+    while (rows.next(all, 5)) {
+    }
+    for (auto& row : all) t.row(std::move(row));
+    s.add("entries", "", std::move(t));
+    s.add("total", "Total", uint64_t(42));
+    m.add_message("Info: done.");
+    return m;
+}
+
+std::string drain(ReportStream& s, size_t budget, size_t* calls = nullptr) {
+    std::string out;
+    size_t n = 0;
+    while (s.next(out, budget)) ++n;
+    if (calls) *calls = n + 1;
+    return out;
+}
+
+} // namespace
+
+TEST(ReportStream, PiecesAreByteIdenticalToTheWholeRendering) {
+    for (bool list_item : {false, true})
+        for (bool static_row : {false, true})
+            for (size_t n : {size_t(0), size_t(1), size_t(37)})
+                for (size_t budget : {size_t(1), size_t(100), size_t(1u << 20)}) {
+                    SCOPED_TRACE(testing::Message() << "list " << list_item << " static " << static_row << " n "
+                                                    << n << " budget " << budget);
+                    const Report whole = materialized(n, list_item, static_row);
+                    ReportStream text(stream_report(std::make_shared<CountingRows>(n), list_item, static_row),
+                                      false);
+                    EXPECT_TRUE(text.streamed());
+                    EXPECT_EQ(drain(text, budget), render_text(whole));
+                    ReportStream json(stream_report(std::make_shared<CountingRows>(n), list_item, static_row),
+                                      true);
+                    EXPECT_EQ(drain(json, budget), render_json(whole));
+                    // render_* of the sourced report read every row too.
+                    const Report sourced = stream_report(std::make_shared<CountingRows>(n), list_item, static_row);
+                    EXPECT_EQ(render_text(sourced), render_text(whole));
+                    EXPECT_EQ(render_json(sourced), render_json(whole));
+                }
+}
+
+TEST(ReportStream, EachPieceReadsABoundedNumberOfRows) {
+    auto src = std::make_shared<CountingRows>(50000);
+    ReportStream s(stream_report(src, false, false), false);
+    std::string out;
+    size_t calls = 0, max_step = 0, max_piece = 0;
+    for (bool more = true; more; ++calls) {
+        const size_t before = src->read, size_before = out.size();
+        more = s.next(out, 4096);
+        max_step = std::max(max_step, src->read - before);
+        max_piece = std::max(max_piece, out.size() - size_before);
+        if (out.size() > 1u << 20) out.clear(); // the consumer sends pieces away
+    }
+    EXPECT_EQ(src->read, 100000u);             // widths, then lines
+    EXPECT_LE(max_step, 4096u / 16);     // rows per call follow the budget (rows of 16+ bytes)
+    EXPECT_LE(max_piece, 4096u + 200);   // a piece overshoots by about one row
+    EXPECT_GT(calls, 50000u / 64);
+}
+
+TEST(ReportStream, AReportWithoutSourceIsOnePiece) {
+    Report r;
+    r.section("version").add("program", "Program", "warmgate");
+    ReportStream s(r, false);
+    EXPECT_FALSE(s.streamed());
+    std::string out;
+    EXPECT_FALSE(s.next(out, 1));
+    EXPECT_EQ(out, render_text(r));
+}
