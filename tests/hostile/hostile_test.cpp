@@ -81,16 +81,17 @@ double real(const YAML::Node& n) {
 }
 
 // The first scalar named `key` anywhere under `n` (counters move between
-// sections as the product grows; the figures only need to be found).
+// sections as the product grows; the figures only need to be found). A
+// default YAML::Node is a defined null, so the test is IsScalar().
 YAML::Node find_key(const YAML::Node& n, const std::string& key) {
     if (n.IsMap()) {
         for (const auto& kv : n) {
             if (kv.first.Scalar() == key && kv.second.IsScalar()) return kv.second;
-            if (YAML::Node f = find_key(kv.second, key)) return f;
+            if (YAML::Node f = find_key(kv.second, key); f.IsScalar()) return f;
         }
     } else if (n.IsSequence()) {
         for (const auto& e : n)
-            if (YAML::Node f = find_key(e, key)) return f;
+            if (YAML::Node f = find_key(e, key); f.IsScalar()) return f;
     }
     return YAML::Node();
 }
@@ -650,12 +651,16 @@ TEST_F(HostileLab, ReplayedAdvertWithPeers) {
     const Watch w2 = watch([&] { return Clock::now() >= after; });
     const YAML::Node v1 = lab_->json('a', {"display", "vrrp", "verbose"});
     const Transitions t = transitions(a0, b0, group1('a'), group1('b'));
+    const uint64_t not_peer = num(find_key(v1, "drop_not_peer")) - num(find_key(v0, "drop_not_peer"));
     std::printf("[hostile] advert-replay: %llu replays of %s's advert (priority %s) from %s; DeviceA drop_not_peer "
-                "+%llu; %s\n  during: %s\n  after: %s\n",
+                "+%llu; %s\n  DeviceA receive:%s\n  during: %s\n  after: %s\n",
                 (unsigned long long)num(out["sent"]), text(out["captured_from"]).c_str(),
-                text(out["priority"]).c_str(), text(out["replayed_src"]).c_str(),
-                (unsigned long long)(num(find_key(v1, "drop_not_peer")) - num(find_key(v0, "drop_not_peer"))),
-                t.brief().c_str(), w.brief().c_str(), w2.brief().c_str());
+                text(out["priority"]).c_str(), text(out["replayed_src"]).c_str(), (unsigned long long)not_peer,
+                t.brief().c_str(), grown(v0["receive"], v1["receive"]).c_str(), w.brief().c_str(),
+                w2.brief().c_str());
+    EXPECT_GE(not_peer, num(out["sent"]) / 2)
+        << "DeviceA did not count the replays as adverts from a source outside its peers (display vrrp verbose, "
+           "receive.drop_not_peer): did they arrive?";
     Watch both = w;
     both.a_not_master += w2.a_not_master;
     both.b_master += w2.b_master;
