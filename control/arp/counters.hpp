@@ -42,8 +42,22 @@ namespace wg::arp {
     X(learned, "entries created from received ARP")                                                          \
     X(refreshed, "entries confirmed by a frame from their host")                                             \
     X(mac_moves, "entries whose MAC changed (learned or synced)")                                            \
+    X(learn_not_for_us, "frames from unknown senders not aimed at us: nothing created (RFC 826 merge)")      \
+    X(learn_unsolicited, "learning strict: frames that answer no request of ours, not learned from")         \
+    X(learn_interface_full, "new entries refused: the interface holds max_per_interface entries")            \
+    X(learn_rate_limited, "new entries refused: learn_per_s exceeded")                                       \
+    X(learn_source_limited, "new entries refused: learn_per_source_per_s exceeded by the sender MAC")        \
+    X(mac_move_verify, "MAC moves put to the test: unicast request sent to the old MAC")                     \
+    X(mac_move_verified, "MAC moves taken: the old MAC stayed silent for verify_ms")                         \
+    X(mac_move_refused, "MAC moves refused: the old MAC answered within verify_ms")                          \
+    X(mac_move_repeated, "claims for an address whose move is being verified (ignored)")                     \
+    X(mac_move_contested, "verifications two new MACs claimed while the old one was silent: entry removed")  \
+    X(mac_move_unverifiable, "MAC moves refused: no request budget or max_pending verifications running")    \
+    X(mac_move_fixed, "MAC moves refused: mac_move fixed-mac")                                               \
     X(not_in_subnet, "senders outside the interface's subnet, or its network/broadcast address")             \
     X(address_conflict, "frames claiming our interface address or port MAC, or an active VIP")               \
+    X(conflict_defended, "gratuitous ARPs sent to defend a claimed address (RFC 5227 §2.4)")                 \
+    X(conflict_defend_limited, "defences not sent: the address was defended within defend_interval_ms")      \
     X(vip_sender_ignored, "frames sent from a VIP we are not Master for (the Master's GARPs)")               \
     X(static_kept, "learning or sync that would have changed a static entry")                                \
     X(replies_sent, "replies for the interface address")                                                     \
@@ -62,6 +76,7 @@ namespace wg::arp {
     X(resolve_failed, "resolutions abandoned after max_retries requests")                                    \
     X(probes_sent, "unicast refresh probes sent before expiry")                                              \
     X(aged_out, "entries removed: probes unanswered")                                                        \
+    X(link_down_flushed, "learned entries removed because their interface's link went down")                 \
     X(rate_limited, "sends postponed by the global request cap (requests_per_s)")                            \
     X(synced_installed, "entries installed or updated from the remote-backup peer")                          \
     X(synced_removed, "synced entries removed by the peer")                                                  \

@@ -46,6 +46,22 @@ const char* to_string(Change::Kind k) {
     return "?";
 }
 
+const char* to_string(Learning l) {
+    return l == Learning::strict ? "strict" : "rfc826";
+}
+
+const char* to_string(MacMove m) {
+    switch (m) {
+    case MacMove::verify:
+        return "verify";
+    case MacMove::fixed_mac:
+        return "fixed-mac";
+    case MacMove::none:
+        return "none";
+    }
+    return "?";
+}
+
 const char* to_string(Status s) {
     switch (s) {
     case Status::ok:
@@ -79,6 +95,11 @@ Service::Service(const Options& options, AdjacencyStore& store, control::FrameSi
     retrans_ = milliseconds(opt_.retrans_ms);
     spacing_ = opt_.probes ? std::max<Duration>(retrans_, probe_before_ / opt_.probes) : Duration::zero();
     fail_hold_ = seconds(opt_.fail_hold_s);
+    opt_.verify_ms = std::max(opt_.verify_ms, 1u);
+    verify_ = milliseconds(opt_.verify_ms);
+    defend_interval_ = milliseconds(opt_.defend_interval_ms);
+    if (opt_.learn_per_source_per_s != 0) sources_.resize(kSourceSlots);
+    log_ = log_write;
     if (opt_.preallocate != 0) {
         const size_t n = std::min<size_t>(opt_.preallocate, store_.capacity());
         entries_.reserve(n);
@@ -93,6 +114,7 @@ Service::Service(const Options& options, AdjacencyStore& store, control::FrameSi
 }
 
 void Service::add_interface(const control::InterfaceInfo& info) {
+    if (iface_entries_.size() <= info.ifindex) iface_entries_.resize(size_t(info.ifindex) + 1, 0);
     for (auto& i : ifaces_)
         if (i.ifindex == info.ifindex) {
             i = info;
@@ -160,64 +182,230 @@ void Service::on_frame(uint16_t ifindex, std::span<const uint8_t> frame, Time no
     if (p.op == Op::request && !p.is_gratuitous()) answer(*i, p);
 }
 
-void Service::learn(const control::InterfaceInfo& i, const Packet& p, Time now) {
-    const Ipv4 ip = p.sender_ip;
-    if (ip == i.address.addr || p.sender_mac == i.mac) {
-        stats_.add(Counter::address_conflict);
-        return;
-    }
+// RFC 5227 §2.4 (defence of an address in use) for the interface address
+// and, on the Master, its VIPs. True when the frame claims one of them (or
+// uses our port MAC): it is then never learned from.
+bool Service::claims_ours(const control::InterfaceInfo& i, const Packet& p, Time now) {
     bool master = false;
     Mac vmac;
-    if (vips_ && vips_->is_vip(i.ifindex, ip, &master, &vmac)) {
-        // As Backup this is the Master's GARP or reply: its VIP, not a host.
-        // As Master, anyone else claiming the VIP conflicts with us.
-        stats_.add(master && p.sender_mac != vmac ? Counter::address_conflict : Counter::vip_sender_ignored);
+    // VIPs first: an address owner's interface address is also its VIP.
+    if (vips_ && vips_->is_vip(i.ifindex, p.sender_ip, &master, &vmac)) {
+        // As Backup this is the Master's GARP or reply: its VIP, not a host;
+        // only the Master defends (RFC 5798 §6.4.2: a Backup does not answer
+        // for the VIP). As Master, the virtual MAC is ours (looped back, or
+        // the peer in a split brain: no GARP war over the same MAC).
+        if (!master || p.sender_mac == vmac) {
+            stats_.add(Counter::vip_sender_ignored);
+            return true;
+        }
+        stats_.add(Counter::address_conflict);
+        defend(i, p.sender_ip, vmac, p.sender_mac, now);
+        return true;
+    }
+    if (p.sender_ip == i.address.addr) {
+        stats_.add(Counter::address_conflict);
+        // Our own frame looped back cannot be told from a forged one: only
+        // another MAC claiming the address is answered.
+        if (p.sender_mac != i.mac) defend(i, p.sender_ip, i.mac, p.sender_mac, now);
+        return true;
+    }
+    if (p.sender_mac == i.mac) {
+        stats_.add(Counter::address_conflict);
+        return true;
+    }
+    return false;
+}
+
+// One announcement (RFC 5227 §2.4 (b): "broadcast one single ARP
+// Announcement") per address per defend_interval_ms, so the hosts and the
+// switch that took the forged binding hear ours again, and a flood of
+// claims cannot make us flood.
+void Service::defend(const control::InterfaceInfo& i, Ipv4 ip, const Mac& mac, const Mac& claimant, Time now) {
+    auto [it, fresh] = defended_.try_emplace(make_key(i.ifindex, ip), now);
+    if (!fresh && now - it->second < defend_interval_) {
+        stats_.add(Counter::conflict_defend_limited);
         return;
     }
+    it->second = now;
+    if (send(i.ifindex, gratuitous(mac, ip))) stats_.add(Counter::conflict_defended);
+    log("arp.conflict", now, [&] {
+        return "arp: " + i.name + ": " + ip.str() + " claimed by " + claimant.str() +
+               ", defended with a gratuitous ARP";
+    });
+}
+
+// A reply to a request of ours that is still outstanding: a resolution
+// (failed included: a late answer is still ours), a refresh probe, or a
+// move verification. Our requests carry the interface address as sender.
+bool Service::solicited(const control::InterfaceInfo& i, const Packet& p, uint64_t key) const {
+    if (p.op != Op::reply || p.target_ip != i.address.addr) return false;
+    if (pending_.count(key) || verifying_.count(key)) return true;
+    auto it = entries_.find(key);
+    return it != entries_.end() && it->second.state == State::probe;
+}
+
+// RFC 826: "?Am I the target protocol address?": the interface address or
+// a VIP of the interface (Master or not: the host is real either way).
+bool Service::targets_us(const control::InterfaceInfo& i, const Packet& p) const {
+    if (p.target_ip == i.address.addr) return true;
+    bool master = false;
+    Mac vmac;
+    return vips_ && vips_->is_vip(i.ifindex, p.target_ip, &master, &vmac);
+}
+
+void Service::learn(const control::InterfaceInfo& i, const Packet& p, Time now) {
+    if (claims_ours(i, p, now)) return;
+    const Ipv4 ip = p.sender_ip;
     if (!host_of(i, ip)) {
         stats_.add(Counter::not_in_subnet);
         return;
     }
-
     const uint64_t key = make_key(i.ifindex, ip);
+    const bool asked = solicited(i, p, key);
     auto it = entries_.find(key);
     if (it == entries_.end()) {
-        Entry& e = entries_[key];
-        e.mac = p.sender_mac;
-        e.origin = Origin::learned;
-        e.learned = now;
-        confirm(key, e, now);
-        const Status st = store(key, e, now);
-        if (st != Status::ok && st != Status::busy) {
-            entries_.erase(key); // its heap item, if any, finds no entry and is dropped
-            return;
-        }
-        stats_.add(Counter::learned);
+        create(i, p, key, asked, now);
         return;
     }
-
     Entry& e = it->second;
     if (e.origin == Origin::static_entry) {
         if (e.mac != p.sender_mac) stats_.add(Counter::static_kept);
         return;
     }
-    if (e.mac == p.sender_mac && e.origin == Origin::learned) {
-        stats_.add(Counter::refreshed);
+    if (auto v = verifying_.find(key); v != verifying_.end()) {
+        if (p.sender_mac != e.mac) {
+            // The claimant repeating itself, or a third MAC: nobody to believe.
+            stats_.add(Counter::mac_move_repeated);
+            if (p.sender_mac != v->second.candidate) v->second.contested = true;
+            return;
+        }
+        // The old MAC is alive (any frame from it, solicited or not): the
+        // claim was false. Its heap item finds no verification and is dropped.
+        log("arp.refused", now, [&] {
+            return "arp: " + i.name + ": " + ip.str() + " move to " + v->second.candidate.str() + " refused: " +
+                   e.mac.str() + " still answers";
+        });
+        verifying_.erase(v);
+        stats_.add(Counter::mac_move_refused);
+    }
+    if (opt_.learning == Learning::strict && !asked) {
+        stats_.add(Counter::learn_unsolicited);
+        return;
+    }
+    if (e.mac == p.sender_mac) {
+        refresh(key, e, now);
+        return;
+    }
+    move(i, key, e, p.sender_mac, now);
+}
+
+void Service::create(const control::InterfaceInfo& i, const Packet& p, uint64_t key, bool asked, Time now) {
+    if (!asked) {
+        if (opt_.learning == Learning::strict) {
+            stats_.add(Counter::learn_unsolicited);
+            return;
+        }
+        if (!targets_us(i, p)) {
+            stats_.add(Counter::learn_not_for_us);
+            return;
+        }
+    }
+    if (opt_.max_per_interface != 0 && iface_entries(i.ifindex) >= opt_.max_per_interface) {
+        stats_.add(Counter::learn_interface_full);
+        log("arp.iface_full", now, [&] {
+            return "arp: " + i.name + ": " + std::to_string(opt_.max_per_interface) +
+                   " entries (max_per_interface): new hosts not learned";
+        });
+        return;
+    }
+    // Answers to our own requests are bounded by our request budget; the
+    // rest is what a flood of forged senders can send.
+    if (!asked) {
+        if (!source_budget(p.sender_mac, now)) {
+            stats_.add(Counter::learn_source_limited);
+            return;
+        }
+        if (opt_.learn_per_s != 0 && !gcra(learn_tat_, now, opt_.learn_per_s, opt_.learn_per_s)) {
+            stats_.add(Counter::learn_rate_limited);
+            return;
+        }
+    }
+    Entry& e = entries_[key];
+    ++iface_entries(i.ifindex);
+    e.mac = p.sender_mac;
+    e.origin = Origin::learned;
+    e.learned = now;
+    confirm(key, e, now);
+    const Status st = store(key, e, now);
+    if (st != Status::ok && st != Status::busy) {
+        erase_entry(key); // its heap item, if any, finds no entry and is dropped
+        return;
+    }
+    stats_.add(Counter::learned);
+}
+
+// Same MAC: confirmed. A synced entry becomes first-hand (published as an
+// update with origin learned: a new Master replicates it back).
+void Service::refresh(uint64_t key, Entry& e, Time now) {
+    stats_.add(Counter::refreshed);
+    if (e.origin == Origin::learned) {
         confirm(key, e, now);
         return;
     }
-    // MAC move, or a synced entry now known first-hand (published as an
-    // update with origin learned: the new Master replicates it back).
     const Entry old = e;
-    e.mac = p.sender_mac;
+    e.origin = Origin::learned;
+    confirm(key, e, now);
+    const Status st = store(key, e, now);
+    if (st != Status::ok && st != Status::busy) e = old; // the table kept the old entry: so do we
+}
+
+void Service::move(const control::InterfaceInfo& i, uint64_t key, Entry& e, const Mac& mac, Time now) {
+    switch (opt_.mac_move) {
+    case MacMove::none:
+        apply_move(key, e, mac, now);
+        return;
+    case MacMove::fixed_mac:
+        stats_.add(Counter::mac_move_fixed);
+        log("arp.fixed", now, [&] {
+            return "arp: " + i.name + ": " + key_ip(key).str() + " move from " + e.mac.str() + " to " +
+                   mac.str() + " refused (mac_move fixed-mac)";
+        });
+        return;
+    case MacMove::verify:
+        break;
+    }
+    if (verifying_.size() >= opt_.max_pending || !send_verify(key, e.mac, now)) {
+        stats_.add(Counter::mac_move_unverifiable);
+        log("arp.unverified", now, [&] {
+            return "arp: " + i.name + ": " + key_ip(key).str() + " move to " + mac.str() +
+                   " refused: cannot verify now (request budget or verifications in progress)";
+        });
+        return;
+    }
+    Verify& v = verifying_[key];
+    v.candidate = mac;
+    v.started = now;
+    v.requests = 1;
+    v.contested = false;
+    v.next = now + verify_ / 2; // the second request
+    heap_.push({v.next, key | kVerifyBit});
+    stats_.add(Counter::mac_move_verify);
+}
+
+// Takes the new MAC (first-hand). False when the table refused the update
+// (the entry keeps its old MAC, as the table does).
+bool Service::apply_move(uint64_t key, Entry& e, const Mac& mac, Time now) {
+    const Entry old = e;
+    e.mac = mac;
     e.origin = Origin::learned;
     confirm(key, e, now);
     const Status st = store(key, e, now);
     if (st != Status::ok && st != Status::busy) {
         e = old; // the table kept the old entry: so do we (its heap item is still live)
-        return;
+        return false;
     }
-    stats_.add(old.mac != e.mac ? Counter::mac_moves : Counter::refreshed);
+    stats_.add(Counter::mac_moves);
+    return true;
 }
 
 void Service::answer(const control::InterfaceInfo& i, const Packet& p) {
@@ -306,7 +494,21 @@ void Service::remove_entry(uint64_t key, Time now) {
         store_.remove(key_ifindex(key), key_ip(key));
         publish(Change::Kind::remove, key, it->second, now);
     }
-    entries_.erase(it); // heap, queue and retry items find no entry later and are dropped
+    erase_entry(key); // heap, queue and retry items find no entry later and are dropped
+}
+
+// Every erasure of entries_ goes through here (the per-interface count and
+// a verification in progress go with the entry).
+void Service::erase_entry(uint64_t key) {
+    if (entries_.erase(key) == 0) return;
+    uint32_t& n = iface_entries(key_ifindex(key));
+    if (n > 0) --n;
+    verifying_.erase(key);
+}
+
+uint32_t& Service::iface_entries(uint16_t ifindex) {
+    if (iface_entries_.size() <= ifindex) iface_entries_.resize(size_t(ifindex) + 1, 0);
+    return iface_entries_[ifindex];
 }
 
 void Service::publish(Change::Kind kind, uint64_t key, const Entry& e, Time now) {
@@ -355,8 +557,10 @@ Status Service::add_static(uint16_t ifindex, Ipv4 ip, const Mac& mac, Time now) 
     const uint64_t key = make_key(ifindex, ip);
     auto it = entries_.find(key);
     const bool existed = it != entries_.end();
+    if (!existed) ++iface_entries(ifindex);
     Entry& e = existed ? it->second : entries_[key];
     const Entry old = e;
+    verifying_.erase(key); // a static entry never moves
     e.mac = mac;
     e.origin = Origin::static_entry;
     e.state = State::static_entry;
@@ -371,7 +575,7 @@ Status Service::add_static(uint16_t ifindex, Ipv4 ip, const Mac& mac, Time now) 
         if (existed)
             e = old;
         else
-            entries_.erase(key);
+            erase_entry(key);
     }
     return st;
 }
@@ -403,6 +607,7 @@ Status Service::install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32
     const uint64_t key = make_key(ifindex, ip);
     auto [it, inserted] = entries_.try_emplace(key); // one lookup: most installs are new keys
     const bool existed = !inserted;
+    if (inserted) ++iface_entries(ifindex);
     Entry& e = it->second;
     if (existed) {
         if (e.origin == Origin::static_entry) {
@@ -416,6 +621,7 @@ Status Service::install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32
         }
     }
     const Entry old = e;
+    if (existed && old.mac != mac) verifying_.erase(key); // the Master decided the move
     e.mac = mac;
     e.origin = Origin::synced;
     e.state = State::synced;
@@ -429,7 +635,7 @@ Status Service::install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32
         if (existed)
             e = old;
         else
-            entries_.erase(key);
+            erase_entry(key);
         return st;
     }
     if (existed && old.mac != mac) stats_.add(Counter::mac_moves);
@@ -454,9 +660,10 @@ bool Service::remove_synced(uint16_t ifindex, Ipv4 ip, Time now) {
 void Service::flush_interface(uint16_t ifindex, Time now) {
     std::vector<uint64_t> keys;
     for (const auto& [key, e] : entries_)
-        if (key_ifindex(key) == ifindex && e.origin != Origin::static_entry) keys.push_back(key);
+        if (key_ifindex(key) == ifindex && e.origin == Origin::learned) keys.push_back(key);
     for (uint64_t k : keys)
         remove_entry(k, now);
+    stats_.add(Counter::link_down_flushed, keys.size());
     keys.clear();
     for (const auto& [key, p] : pending_)
         if (key_ifindex(key) == ifindex) keys.push_back(key);

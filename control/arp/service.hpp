@@ -6,15 +6,55 @@
 // DPDK, no sockets, no clock; `now` comes with every call (Envoy-style), so
 // tests drive it with made-up instants and never sleep.
 //
-// Rules (each outcome has a counter, counters.hpp):
-//  - Learning: from accepted requests, replies and gratuitous ARPs whose
-//    sender is a host of the receiving interface's subnet (not its network
-//    or broadcast address). Never our own address or port MAC, nor an
-//    active VIP (address_conflict); a VIP we are Backup for is the Master's
-//    (vip_sender_ignored). Probes (sender 0.0.0.0) are never learned.
-//    A new MAC replaces the old one (mac_moves). Static entries are never
-//    overwritten nor aged. Any frame from a known host confirms its entry
-//    (first-hand knowledge: a synced entry becomes learned).
+// Rules (each outcome has a counter, counters.hpp; docs/config.md "arp"):
+//  - Claims on our addresses (RFC 5227 §2.4): a frame whose sender is our
+//    interface address from another MAC, or an active VIP from another MAC
+//    than the virtual one, is counted (address_conflict), never learned, and
+//    answered with one gratuitous ARP for that address (at most one per
+//    address per `defend_interval_ms`). A VIP is defended only by its
+//    Master; as Backup, frames from a VIP are the Master's (vip_sender_ignored).
+//    A frame with our port MAC as sender is counted, not answered.
+//  - Learning, the RFC 826 merge rule (`learning: rfc826`, the default): a
+//    frame from a sender we hold updates its entry (same MAC: confirmed; new
+//    MAC: the `mac_move` policy below); a new entry is created only when we
+//    are the target: the frame's target IP is the interface address or a
+//    VIP of the interface (request or reply; RFC 826 "Am I the target
+//    protocol address?"), or it answers a request of ours. Requests between
+//    two other hosts and gratuitous ARPs of unknown hosts create nothing
+//    (learn_not_for_us). `learning: strict` (VRP `arp learning strict`):
+//    only replies to our own outstanding requests (a resolution, a refresh
+//    probe, a move verification) create, confirm or move entries; other
+//    frames only count (learn_unsolicited), though they still prove a host
+//    alive during a move verification. Senders must be hosts of the
+//    interface's subnet (not its network or broadcast address). Probes
+//    (sender 0.0.0.0) are never learned. Static entries never change.
+//  - New entries (learned, not synced or static) are capped per interface
+//    (`max_per_interface`, entries of every origin counted) and, unless they
+//    answer a request of ours (bounded by our own request budget), by rate:
+//    at most `learn_per_source_per_s` per sender MAC and `learn_per_s` in
+//    all (token buckets one second deep). Each refusal has its counter.
+//  - MAC moves (`mac_move`): `verify` (default; VRP `arp anti-attack
+//    entry-check send-ack`): the entry keeps its MAC, a unicast request for
+//    its IP goes to the old MAC (again at half the window, so one lost frame
+//    does not move a live host), and the move is taken only when the old MAC
+//    stays silent for `verify_ms`; any frame from (IP, old MAC) meanwhile
+//    refuses it (mac_move_refused). A third MAC claiming the address
+//    meanwhile contests it: if the old MAC stays silent, neither claimant is
+//    believed and the entry is removed (the next miss resolves it afresh).
+//    With no request budget, or `max_pending` verifications in progress, the
+//    claim is refused (mac_move_unverifiable); the host's next frame tries
+//    again. `fixed-mac`: a learned or synced entry never moves (aging or
+//    deletion frees it). `none`: taken at once. Static entries never move.
+//  - Synced entries (install_synced) are the Master's decisions: no learning
+//    mode, move policy, limit or rate applies to the install; local frames
+//    about them follow the rules above (the same MAC makes the entry
+//    first-hand, a new MAC is a move).
+//  - Link down (flush_interface): learned entries of the interface are
+//    removed (the host may be elsewhere when the link is back, and the fast
+//    path must not forward into a dead port with them); static and synced
+//    entries stay: the synced ones are the peer's table, which replication
+//    keeps current and compares by digest (removing them would leave this
+//    device cold after the link returns, with nothing to repair it).
 //  - Answering (RFC 826): a request (probe included, not a gratuitous ARP)
 //    for the interface address gets a reply from the port MAC; for a VIP,
 //    from the virtual MAC when VipResolver says the group is Master, else
@@ -65,6 +105,7 @@
 
 #include "common/big_alloc.hpp"
 #include "common/dense_map.hpp"
+#include "common/log_limit.hpp"
 #include "config/net.hpp"
 #include "control/arp/codec.hpp"
 #include "control/arp/counters.hpp"
@@ -77,6 +118,7 @@
 #include <deque>
 #include <optional>
 #include <queue>
+#include <string>
 #include <span>
 #include <string_view>
 #include <unordered_map>
@@ -149,7 +191,14 @@ class ResolveListener {
     virtual void on_resolved(uint16_t ifindex, Ipv4 ip, bool ok) = 0;
 };
 
-// Config keys proposed for `arp:` (the loader does not have them yet).
+// Which ARP may create and update entries (see "Rules" above).
+enum class Learning : uint8_t { rfc826, strict };
+// What a frame that gives a learned or synced entry a new MAC does.
+enum class MacMove : uint8_t { verify, fixed_mac, none };
+const char* to_string(Learning l);
+const char* to_string(MacMove m);
+
+// `arp:` in the config (docs/config.md); the appliance copies the keys it has.
 struct Options {
     uint32_t age_s = 1200;          // VRP's default dynamic ARP expiry (20 min)
     uint32_t probe_before_s = 60;   // probing window before expiry (clamped to age_s)
@@ -169,6 +218,14 @@ struct Options {
     // appliance sets the adjacency capacity, so a 1M-entry batch backup
     // neither grows a table nor page-faults (~96 bytes an entry).
     uint32_t preallocate = 0;
+    // Learning policy and its bounds (see "Rules" above).
+    Learning learning = Learning::rfc826;
+    MacMove mac_move = MacMove::verify;
+    uint32_t verify_ms = 500;              // the old MAC's chance to answer; a second request at half
+    uint32_t max_per_interface = 0;        // entries of one interface that learning may reach; 0: none
+    uint32_t learn_per_s = 1000;           // new unsolicited entries per second, all senders; 0: no cap
+    uint32_t learn_per_source_per_s = 50;  // ... per sender MAC; 0: no cap
+    uint32_t defend_interval_ms = 1000;    // one gratuitous ARP per claimed address per interval
 };
 
 // What for_each()/find() show of one entry.
@@ -212,11 +269,15 @@ class Service {
 
     void set_change_listener(ChangeListener* l) { changes_ = l; }
     void set_resolve_listener(ResolveListener* l) { resolves_ = l; }
+    // Where the rate-limited lines about conflicts and refused moves go
+    // (default: wg::log_write, stderr); tests capture them.
+    void set_logger(void (*sink)(std::string_view line)) { log_ = sink; }
 
     // Adds or replaces an interface (by ifindex).
     void add_interface(const control::InterfaceInfo& info);
-    // Removes the learned and synced entries of `ifindex` (link down) and
-    // fails its resolutions; statics stay. O(table): an administrative event.
+    // Link down: removes the learned entries of `ifindex` (link_down_flushed)
+    // and fails its resolutions; static and synced entries stay (see
+    // "Rules"). O(table): an administrative event.
     void flush_interface(uint16_t ifindex, Time now);
 
     // A punted ARP frame received on `ifindex`.
@@ -298,6 +359,16 @@ class Service {
         bool in_heap = false;
         bool send_queued = false;
     };
+    struct Verify { // a MAC move waiting for the old MAC to answer (mac_move verify)
+        Mac candidate;
+        Time started{}, next{}; // next: when the heap item fires (second request, then the decision)
+        uint8_t requests = 0;
+        bool contested = false; // a third MAC claimed the address meanwhile
+    };
+    struct SourceSlot { // learn_per_source_per_s, one token bucket per sender MAC (direct-mapped)
+        Mac mac;
+        Time tat{};
+    };
     struct Item {
         Time at;
         uint64_t key; // kPendingBit: a resolution, else an entry
@@ -305,6 +376,8 @@ class Service {
     };
 
     static constexpr uint64_t kPendingBit = 1ull << 63;
+    static constexpr uint64_t kVerifyBit = 1ull << 62;
+    static constexpr size_t kSourceSlots = 4096; // sender MACs tracked by the per-source rate
     static constexpr Time kNever = Time::max(); // no deadline (static entries, queued probes)
     static uint64_t make_key(uint16_t ifindex, Ipv4 ip) { return uint64_t(ifindex) << 32 | ip.value; }
     static uint16_t key_ifindex(uint64_t k) { return uint16_t(k >> 32); }
@@ -315,6 +388,31 @@ class Service {
     EntryView view(uint64_t key, const Entry& e) const;
 
     void learn(const control::InterfaceInfo& i, const Packet& p, Time now);
+    bool claims_ours(const control::InterfaceInfo& i, const Packet& p, Time now);
+    void defend(const control::InterfaceInfo& i, Ipv4 ip, const Mac& mac, const Mac& claimant, Time now);
+    bool solicited(const control::InterfaceInfo& i, const Packet& p, uint64_t key) const;
+    bool targets_us(const control::InterfaceInfo& i, const Packet& p) const;
+    void create(const control::InterfaceInfo& i, const Packet& p, uint64_t key, bool asked, Time now);
+    void refresh(uint64_t key, Entry& e, Time now);
+    void move(const control::InterfaceInfo& i, uint64_t key, Entry& e, const Mac& mac, Time now);
+    bool apply_move(uint64_t key, Entry& e, const Mac& mac, Time now);
+    void verify_due(uint64_t key, Verify& v, Time now);
+    bool send_verify(uint64_t key, const Mac& old_mac, Time now);
+    bool source_budget(const Mac& mac, Time now);
+    void erase_entry(uint64_t key);
+    uint32_t& iface_entries(uint16_t ifindex);
+    static bool gcra(Time& tat, Time now, uint32_t per_s, uint32_t burst);
+    // One line per reason per second (common/log_limit.hpp); `line()` only
+    // runs when the line is printed, so a flood costs no string building.
+    template <class F>
+    void log(std::string_view reason, Time now, F&& line) {
+        uint64_t suppressed = 0;
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+        if (!log_ || !log_limit_.allow(reason, uint64_t(ns), suppressed)) return;
+        std::string text = line();
+        if (suppressed) text += " (" + std::to_string(suppressed) + " similar suppressed)";
+        log_(text);
+    }
     void answer(const control::InterfaceInfo& i, const Packet& p);
     Status store(uint64_t key, Entry& e, Time now);
     void remove_entry(uint64_t key, Time now);
@@ -348,6 +446,14 @@ class Service {
     std::deque<uint64_t> probe_q_;  // probes waiting for the budget
     std::deque<uint64_t> retry_q_;  // busy writes
     Time tat_{};                    // GCRA theoretical arrival time of the request budget
+    Time learn_tat_{};              // ... of learn_per_s
+    std::vector<SourceSlot> sources_; // learn_per_source_per_s (empty when 0)
+    std::unordered_map<uint64_t, Verify> verifying_; // at most max_pending
+    std::unordered_map<uint64_t, Time> defended_;     // (ifindex, own address or VIP) → last GARP
+    std::vector<uint32_t> iface_entries_;             // entries per ifindex (all origins)
+    Duration verify_, defend_interval_;
+    LogLimiter log_limit_;
+    void (*log_)(std::string_view line) = nullptr;
     uint64_t seq_ = 0;
     Stats stats_;
     RxStats rx_;

@@ -67,6 +67,13 @@ void Service::tick(Time now) {
         const Item item = heap_.top();
         heap_.pop();
         stats_.add(Counter::tick_work);
+        if (item.key & kVerifyBit) {
+            const uint64_t key = item.key & ~kVerifyBit;
+            auto it = verifying_.find(key);
+            if (it == verifying_.end() || it->second.next != item.at) continue; // answered or replaced
+            verify_due(key, it->second, now);
+            continue;
+        }
         if (item.key & kPendingBit) {
             const uint64_t key = item.key & ~kPendingBit;
             auto it = pending_.find(key);
@@ -112,6 +119,72 @@ void Service::entry_due(uint64_t key, Entry& e, Time now) {
     // Every probe unanswered (or probing disabled): the host is gone.
     stats_.add(Counter::aged_out);
     remove_entry(key, now);
+}
+
+// mac_move verify (service.hpp "Rules"): the second request at half the
+// window, then the decision at its end.
+void Service::verify_due(uint64_t key, Verify& v, Time now) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) { // erase_entry() takes the verification along; defensive
+        verifying_.erase(key);
+        return;
+    }
+    Entry& e = it->second;
+    if (v.requests < 2) {
+        ++v.requests;
+        send_verify(key, e.mac, now); // without budget the window runs on: one request went out
+        v.next = v.started + verify_;
+        heap_.push({v.next, key | kVerifyBit});
+        return;
+    }
+    const Verify done = v;
+    verifying_.erase(key);
+    const control::InterfaceInfo* i = iface(key_ifindex(key));
+    const std::string name = i ? i->name : std::to_string(key_ifindex(key));
+    if (done.contested) {
+        stats_.add(Counter::mac_move_contested);
+        log("arp.contested", now, [&] {
+            return "arp: " + name + ": " + key_ip(key).str() + " claimed by several MACs while " + e.mac.str() +
+                   " was silent: entry removed";
+        });
+        remove_entry(key, now);
+        return;
+    }
+    const Mac old = e.mac;
+    if (!apply_move(key, e, done.candidate, now)) return;
+    stats_.add(Counter::mac_move_verified);
+    log("arp.moved", now, [&] {
+        return "arp: " + name + ": " + key_ip(key).str() + " moved from " + old.str() + " to " +
+               done.candidate.str() + " (old MAC silent)";
+    });
+}
+
+// A unicast request for the entry's IP to the MAC we hold (like a refresh
+// probe): only that host answers. From the global request budget.
+bool Service::send_verify(uint64_t key, const Mac& old_mac, Time now) {
+    const control::InterfaceInfo* i = iface(key_ifindex(key));
+    if (!i) return false;
+    if (!take_budget(now)) {
+        stats_.add(Counter::rate_limited);
+        return false;
+    }
+    return send(i->ifindex, request(i->mac, i->address.addr, key_ip(key), &old_mac));
+}
+
+// learn_per_source_per_s: a direct-mapped table of sender MACs (bounded
+// memory whatever the flood). Two senders sharing a slot reset each
+// other's bucket: errs on the side of learning; the global cap still holds.
+bool Service::source_budget(const Mac& mac, Time now) {
+    if (sources_.empty()) return true;
+    uint64_t h = 0;
+    for (uint8_t b : mac.bytes)
+        h = h << 8 | b;
+    SourceSlot& s = sources_[mix(h) % kSourceSlots];
+    if (s.mac != mac) {
+        s.mac = mac;
+        s.tat = Time{};
+    }
+    return gcra(s.tat, now, opt_.learn_per_source_per_s, opt_.learn_per_source_per_s);
 }
 
 void Service::pending_due(uint64_t key, Pending& p, Time now) {
@@ -176,14 +249,18 @@ MissAction Service::on_miss(uint16_t ifindex, Ipv4 ip, Time now) {
 
 // GCRA (the virtual-scheduling form of a token bucket): exact, integer, and
 // one timestamp of state.
+bool Service::gcra(Time& tat, Time now, uint32_t per_s, uint32_t burst) {
+    const Duration interval = Duration(seconds(1)) / per_s;
+    const Duration tolerance = interval * (std::max(burst, 1u) - 1);
+    const Time t = std::max(tat, now);
+    if (t - now > tolerance) return false;
+    tat = t + interval;
+    return true;
+}
+
 bool Service::take_budget(Time now) {
     if (opt_.requests_per_s == 0) return true;
-    const Duration interval = Duration(seconds(1)) / opt_.requests_per_s;
-    const Duration tolerance = interval * (opt_.request_burst - 1);
-    const Time tat = std::max(tat_, now);
-    if (tat - now > tolerance) return false;
-    tat_ = tat + interval;
-    return true;
+    return gcra(tat_, now, opt_.requests_per_s, opt_.request_burst);
 }
 
 void Service::drain(Time now) {

@@ -26,26 +26,35 @@ const Ipv4 kC = ip("10.1.1.12");
 
 using Learning = ArpTest;
 
-TEST_F(Learning, FromRequestReplyAndGratuitous) {
+TEST_F(Learning, CreatedOnlyWhenWeAreTheTarget) {
     host_asks(kHostA, kA, kOwn); // request for us
     Packet rep = reply(request(kPortMac, kOwn, kB), kHostB, kB);
     deliver(rep);                                             // reply to us
-    deliver(gratuitous(mac("02:00:00:00:00:0c"), kC));        // announcement
+    deliver(gratuitous(mac("02:00:00:00:00:0c"), kC));        // announcement of an unknown host
     host_asks(mac("02:00:00:00:00:0d"), ip("10.1.1.13"), kA); // overheard, for another host
+    host_asks(mac("02:00:00:00:00:0e"), ip("10.1.1.14"), kVip); // for a VIP
 
-    EXPECT_EQ(count(Counter::learned), 4u);
-    EXPECT_EQ(count(Counter::rx_request), 3u);
+    EXPECT_EQ(count(Counter::learned), 3u);
+    EXPECT_EQ(count(Counter::learn_not_for_us), 2u);
+    EXPECT_EQ(count(Counter::rx_request), 4u);
     EXPECT_EQ(count(Counter::rx_reply), 1u);
     EXPECT_EQ(count(Counter::request_not_for_us), 1u);
-    EXPECT_EQ(store.rows.size(), 4u);
+    EXPECT_EQ(store.rows.size(), 3u);
+    EXPECT_FALSE(svc->find(kUser, kC));
+    EXPECT_FALSE(svc->find(kUser, ip("10.1.1.13")));
     ASSERT_TRUE(store.get(kUser, kB));
     EXPECT_EQ(store.get(kUser, kB)->mac, kHostB);
     EXPECT_EQ(store.get(kUser, kB)->origin, Origin::learned);
-    const auto e = svc->find(kUser, kC);
+    const auto e = svc->find(kUser, kA);
     ASSERT_TRUE(e);
     EXPECT_EQ(e->state, State::reachable);
     EXPECT_EQ(e->expires, now + 1200s);
     EXPECT_TRUE(e->in_table);
+    // A known host is confirmed by any frame it sends (RFC 826 merge).
+    now += 10s;
+    host_asks(kHostA, kA, kB);
+    EXPECT_EQ(svc->find(kUser, kA)->confirmed, now);
+    EXPECT_EQ(count(Counter::refreshed), 1u);
 }
 
 TEST_F(Learning, ReplyFromAnotherEthernetSourceLearnsTheSenderMac) {
@@ -95,7 +104,9 @@ TEST_F(Learning, ProbesAreAnsweredNeverLearned) {
     EXPECT_EQ(p.eth_dst, kHostA);
 }
 
-TEST_F(Learning, MacMoveUpdatesAndIsCounted) {
+TEST_F(Learning, MacMoveWithoutVerificationUpdatesAndIsCounted) {
+    opts.mac_move = MacMove::none;
+    make();
     host_asks(kHostA, kA, kOwn);
     now += 10s;
     host_asks(kHostB, kA, kOwn);
@@ -132,7 +143,7 @@ TEST_F(Learning, StaticEntriesAreImmuneToLearningAndSync) {
 }
 
 TEST_F(Learning, StaticReplacesLearnedAndCanBeRemoved) {
-    host_asks(kHostA, kA, ip("10.1.1.99"));
+    learn_host(kHostA, kA);
     EXPECT_EQ(svc->add_static(kUser, kA, kHostB, now), Status::ok);
     EXPECT_EQ(store.get(kUser, kA)->origin, Origin::static_entry);
     EXPECT_EQ(svc->add_static(kUser, kOwn, kHostB, now), Status::refused);
@@ -265,16 +276,18 @@ TEST_F(Synced, RefusesWhatLearningWouldRefuse) {
 using Writer = ArpTest;
 
 TEST_F(Writer, TableFullIsCountedAndNothingElseChanges) {
+    opts.mac_move = MacMove::none; // the update below reaches the table at once
+    make();
     store.cap = 1;
-    host_asks(kHostA, kA, ip("10.1.1.99"));
-    host_asks(kHostB, kB, ip("10.1.1.99"));
+    learn_host(kHostA, kA);
+    learn_host(kHostB, kB);
     EXPECT_EQ(count(Counter::table_full), 1u);
     EXPECT_FALSE(svc->find(kUser, kB));
     EXPECT_EQ(svc->size(), 1u);
     EXPECT_EQ(changes.log.size(), 1u);
     // An update the table refuses leaves the old entry, in both views.
     store.force = AdjacencyStore::Result::full;
-    host_asks(kHostB, kA, ip("10.1.1.99"));
+    learn_host(kHostB, kA);
     EXPECT_EQ(svc->find(kUser, kA)->mac, kHostA);
     EXPECT_EQ(store.get(kUser, kA)->mac, kHostA);
     EXPECT_EQ(count(Counter::mac_moves), 0u);
@@ -286,7 +299,7 @@ TEST_F(Writer, TableFullIsCountedAndNothingElseChanges) {
 
 TEST_F(Writer, BusyIsRetriedOnTheNextTickThenPublished) {
     store.force = AdjacencyStore::Result::busy;
-    host_asks(kHostA, kA, ip("10.1.1.99"));
+    learn_host(kHostA, kA);
     EXPECT_EQ(count(Counter::table_busy), 1u);
     ASSERT_TRUE(svc->find(kUser, kA));
     EXPECT_FALSE(svc->find(kUser, kA)->in_table);
@@ -316,8 +329,8 @@ TEST_F(Writer, BusyQueueOverflowDropsTheWrite) {
     opts.busy_retry_max = 1;
     make();
     store.force = AdjacencyStore::Result::busy;
-    host_asks(kHostA, kA, ip("10.1.1.99"));
-    host_asks(kHostB, kB, ip("10.1.1.99"));
+    learn_host(kHostA, kA);
+    learn_host(kHostB, kB);
     EXPECT_EQ(count(Counter::busy_dropped), 1u);
     EXPECT_FALSE(svc->find(kUser, kB));
     EXPECT_TRUE(svc->find(kUser, kA));
@@ -329,6 +342,8 @@ TEST_F(Writer, BusyQueueOverflowDropsTheWrite) {
 }
 
 TEST_F(Writer, ChangesArePublishedInOrderWithConsecutiveSequenceNumbers) {
+    opts.mac_move = MacMove::none;
+    make();
     host_asks(kHostA, kA, kOwn);                                        // add learned
     host_asks(kHostB, kA, kOwn);                                        // update (move)
     svc->add_static(kUser, kB, kHostB, now);                            // add static
@@ -368,16 +383,27 @@ TEST_F(Writer, ChangesArePublishedInOrderWithConsecutiveSequenceNumbers) {
     EXPECT_EQ(n, store.rows.size());
 }
 
-TEST_F(Writer, FlushInterfaceKeepsStatics) {
+TEST_F(Writer, LinkDownFlushesLearnedKeepsStaticAndSynced) {
     host_asks(kHostA, kA, kOwn);
     svc->add_static(kUser, kB, kHostB, now);
+    ASSERT_EQ(svc->install_synced(kUser, kC, mac("02:00:00:00:00:0c"), 900, now), Status::ok);
     host_asks(kHostA, ip("192.0.2.7"), ip("192.0.2.1"), kCore);
+    const size_t published = changes.log.size();
     svc->flush_interface(kUser, now);
     EXPECT_FALSE(svc->find(kUser, kA));
-    EXPECT_TRUE(svc->find(kUser, kB));
-    EXPECT_TRUE(svc->find(kCore, ip("192.0.2.7")));
-    EXPECT_EQ(store.rows.size(), 2u);
+    EXPECT_FALSE(store.get(kUser, kA));
+    EXPECT_EQ(svc->find(kUser, kB)->origin, Origin::static_entry);
+    EXPECT_EQ(svc->find(kUser, kC)->origin, Origin::synced);
+    EXPECT_TRUE(store.get(kUser, kC));
+    EXPECT_TRUE(svc->find(kCore, ip("192.0.2.7"))); // another interface
+    EXPECT_EQ(store.rows.size(), 3u);
+    ASSERT_EQ(changes.log.size(), published + 1);
     EXPECT_EQ(changes.log.back().kind, Change::Kind::remove);
+    EXPECT_EQ(changes.log.back().ip, kA);
+    EXPECT_EQ(count(Counter::link_down_flushed), 1u);
+    // The per-interface count followed: the host is learned again.
+    host_asks(kHostA, kA, kOwn);
+    EXPECT_TRUE(store.get(kUser, kA));
 }
 
 using Reports = ArpTest;

@@ -12,6 +12,8 @@
 #include <map>
 #include <optional>
 #include <ostream>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -139,6 +141,21 @@ inline const Ipv4 kVip = ip("10.1.1.100");
 inline const Ipv4 kA = ip("10.1.1.10");
 constexpr uint16_t kUser = 0, kCore = 1;
 
+// What the service logged (Service::set_logger), for the rate-limit tests.
+inline std::vector<std::string>& log_lines() {
+    static std::vector<std::string> lines;
+    return lines;
+}
+inline void capture_log(std::string_view line) {
+    log_lines().emplace_back(line);
+}
+
+// A distinct unicast MAC per number (02:10:00:xx:xx:xx, locally
+// administered; clear of the fixture's port and host MACs).
+inline Mac host_mac(uint32_t n) {
+    return Mac{{0x02, 0x10, 0x00, uint8_t(n >> 16), uint8_t(n >> 8), uint8_t(n)}};
+}
+
 class ArpTest : public ::testing::Test {
   protected:
     explicit ArpTest(Options o = {}) : opts(o) { make(); }
@@ -147,6 +164,8 @@ class ArpTest : public ::testing::Test {
         svc.emplace(opts, store, sink, &vips);
         svc->set_change_listener(&changes);
         svc->set_resolve_listener(&resolutions);
+        svc->set_logger(capture_log);
+        log_lines().clear();
         svc->add_interface({kUser, "GigabitEthernet0/1/0", kPortMac, Prefix{kOwn, 24}});
         svc->add_interface({kCore, "GigabitEthernet0/2/0", kCoreMac, Prefix{ip("192.0.2.1"), 24}});
         vips.vips = {{kUser, kVip, kVmac, true}};
@@ -159,6 +178,14 @@ class ArpTest : public ::testing::Test {
     // A host's broadcast request for `target` (the commonest frame on a LAN).
     void host_asks(const Mac& m, Ipv4 sender, Ipv4 target, uint16_t ifindex = kUser) {
         deliver(request(m, sender, target), ifindex);
+    }
+    // A host asks for the interface's own address: what creates an entry
+    // under the default learning rule (RFC 826: we are the target). The
+    // reply it gets is dropped from the sink.
+    void learn_host(const Mac& m, Ipv4 sender, uint16_t ifindex = kUser) {
+        const size_t before = sink.sent.size();
+        host_asks(m, sender, ifindex == kUser ? kOwn : ip("192.0.2.1"), ifindex);
+        if (sink.sent.size() == before + 1 && sink.sent.back().packet.op == Op::reply) sink.sent.pop_back();
     }
     void tick_to(Time t) {
         now = t;
