@@ -10,15 +10,13 @@
 #include "config/loader.hpp"
 
 #include "config/loader_internal.hpp"
-
-#include <yaml-cpp/eventhandler.h>
+#include "config/yaml_bounds.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace wg::config {
 
@@ -322,32 +320,6 @@ private:
     detail::Locations& l_;
 };
 
-// Counts the documents of a stream and notes where each starts.
-// yaml-cpp 0.7's YAML::LoadAll never returns on a stray ',' at the start of
-// a document: the parser hands out empty documents forever without
-// consuming it. A document starting where the previous one did is that
-// state; we stop and report the character instead of allocating until the
-// process dies.
-struct DocumentScan final : YAML::EventHandler {
-    std::vector<YAML::Mark> starts;
-    bool stuck = false;
-
-    void OnDocumentStart(const YAML::Mark& mark) override {
-        stuck |= !starts.empty() && starts.back().pos == mark.pos;
-        starts.push_back(mark);
-    }
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {}
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                    YAML::EmitterStyle::value) override {}
-    void OnMapEnd() override {}
-};
-
 } // namespace
 
 namespace detail {
@@ -367,40 +339,14 @@ bool valid_interface_name(std::string_view name) {
 
 } // namespace detail
 
-LoadResult load_string(std::string_view text, const std::string& file, const std::string& base_dir) {
+LoadResult load_string(std::string_view text, const std::string& file, const std::string& base_dir,
+                       const LoadLimits& limits) {
     LoadResult result;
     Reader reader(file, result.errors);
-    const std::string input(text);
-    // Pass 0: how many documents, without building them (see DocumentScan).
-    DocumentScan scan;
-    YAML::Node root;
-    try {
-        std::istringstream stream(input);
-        YAML::Parser parser(stream);
-        for (int i = 0; i < 64 && !scan.stuck && parser.HandleNextDocument(scan); ++i) {
-        }
-        if (scan.stuck) {
-            const auto& m = scan.starts.back();
-            const std::string what = size_t(m.pos) < input.size()
-                                         ? "'" + std::string(1, input[size_t(m.pos)]) + "'"
-                                         : std::string("end of input");
-            reader.error(Loc{m.line + 1, m.column + 1}, "YAML syntax error: unexpected " + what);
-            return result;
-        }
-        root = YAML::Load(input);
-    } catch (const YAML::Exception& e) {
-        const Loc at = e.mark.is_null() ? Loc{} : Loc{e.mark.line + 1, e.mark.column + 1};
-        reader.error(at, "YAML syntax error: " + e.msg);
-        return result;
-    }
-    if (!root.IsDefined() || root.IsNull()) {
-        reader.error(Loc{}, "configuration is empty (expected a map with sysname and interfaces)");
-        return result;
-    }
-    if (scan.starts.size() > 1) {
-        const auto& m = scan.starts[1];
-        reader.error(Loc{m.line + 1, m.column + 1}, "only one YAML document is allowed per file");
-    }
+    // Size, nesting, node count, syntax, one non-empty document (yaml_bounds.hpp).
+    const std::optional<YAML::Node> document = detail::parse_document(text, limits, reader);
+    if (!document) return result;
+    const YAML::Node& root = *document;
 
     Config config;
     detail::Locations locs;
@@ -423,7 +369,7 @@ LoadResult load_string(std::string_view text, const std::string& file, const std
     return result;
 }
 
-LoadResult load_file(const std::string& path) {
+LoadResult load_file(const std::string& path, const LoadLimits& limits) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
         return LoadResult{std::nullopt, {Diagnostic{path, 0, 0, "cannot read: is a directory"}}};
@@ -433,10 +379,25 @@ LoadResult load_file(const std::string& path) {
         return LoadResult{std::nullopt,
                           {Diagnostic{path, 0, 0, std::string("cannot open: ") + std::strerror(err)}}};
     }
-    std::ostringstream text;
-    text << in.rdbuf();
+    // At most one byte past the limit is read: enough to know, whatever the
+    // file is (a 50 MB file, a pipe, /dev/zero).
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > limits.max_bytes)
+        return LoadResult{std::nullopt,
+                          {Diagnostic{path, 0, 0,
+                                      "file is " + std::to_string(size) + " bytes, more than the limit of " +
+                                          std::to_string(limits.max_bytes) + " bytes"}}};
+    std::string text;
+    char chunk[64 * 1024];
+    while (text.size() <= limits.max_bytes && in.read(chunk, sizeof chunk).gcount() > 0)
+        text.append(chunk, size_t(in.gcount()));
+    if (text.size() > limits.max_bytes)
+        return LoadResult{std::nullopt,
+                          {Diagnostic{path, 0, 0,
+                                      "file is more than the limit of " + std::to_string(limits.max_bytes) +
+                                          " bytes"}}};
     std::string dir = std::filesystem::path(path).parent_path().string();
-    return load_string(text.str(), path, dir.empty() ? "." : dir);
+    return load_string(text, path, dir.empty() ? "." : dir, limits);
 }
 
 } // namespace wg::config

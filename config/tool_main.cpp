@@ -93,13 +93,21 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
         error = std::strerror(errno);
         return std::nullopt;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
+    // One byte past the importer's limit is enough for it to refuse the
+    // text; a bigger file (or /dev/zero) is not read further.
+    std::string text;
+    char chunk[64 * 1024];
+    while (text.size() <= kImportMaxBytes && in.read(chunk, sizeof chunk).gcount() > 0)
+        text.append(chunk, size_t(in.gcount()));
     if (in.bad()) {
         error = "read error";
         return std::nullopt;
     }
-    return ss.str();
+    if (text.size() > kImportMaxBytes) {
+        error = "more than " + std::to_string(kImportMaxBytes) + " bytes (the limit of an import)";
+        return std::nullopt;
+    }
+    return text;
 }
 
 std::string count(size_t n, const char* singular, const char* plural) {

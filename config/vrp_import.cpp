@@ -21,6 +21,9 @@
 #include <bit>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace wg::config {
@@ -39,7 +42,10 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+// Every echo of the text goes through here: shown() cuts a long word or line.
+std::string quote(std::string_view s) { return "'" + shown(s) + "'"; }
+
+constexpr size_t kNameMaxChars = 64;
 
 bool is_loopback(std::string_view name) { return name.starts_with("LoopBack"); }
 
@@ -62,6 +68,7 @@ private:
         Interface iface;
         int line = 0, column = 0;
         std::optional<unsigned> recover_delay; // `vrrp recover-delay`: every group of the interface
+        std::unordered_set<uint64_t> vips;     // vrid << 32 | VIP: a repeated virtual-ip line is a no-op
     };
     struct DomainState {
         PkiDomain domain;
@@ -101,12 +108,29 @@ private:
     }
 
     void warn(int line, int column, std::string message) {
+        if (out_.warnings.size() >= kImportMaxMessages) {
+            ++warnings_dropped_;
+            return;
+        }
         out_.warnings.push_back({file_, line, column, "warning: " + std::move(message)});
     }
     void error(int line, int column, std::string message) {
+        if (out_.errors.size() >= kImportMaxMessages) {
+            ++errors_dropped_;
+            return;
+        }
         out_.errors.push_back({file_, line, column, "error: " + std::move(message)});
     }
     void error_at(const Token& t, std::string message) { error(lineno_, t.column, std::move(message)); }
+
+    // Names of objects become YAML keys: at most kNameMaxChars (the loader's
+    // bound, docs/config.md), which also keeps them under yaml-cpp's 1024
+    // characters for a key. Reports an error at T otherwise.
+    bool name_fits(const Token& t, std::string_view name) {
+        if (name.size() <= kNameMaxChars) return true;
+        error_at(t, "name " + quote(name) + " is longer than " + std::to_string(kNameMaxChars) + " characters");
+        return false;
+    }
 
     // Argument parsers: report an error at the token and return nullopt.
     std::optional<unsigned> number(const Token& t, std::string_view what, unsigned min, unsigned max);
@@ -116,8 +140,11 @@ private:
     std::optional<std::string> service_type(const Token& t);
 
     VrrpGroup& group(uint8_t vrid);
+    // The index of the object named NAME in V, added when new; INDEX maps
+    // names to indexes so that n objects cost O(n), not O(n²).
     template <class V, class GetName>
-    size_t find_or_add(V& v, std::string_view name, GetName get_name);
+    size_t find_or_add(V& v, std::unordered_map<std::string, size_t>& index, std::string_view name,
+                       GetName get_name);
 
     const std::string& file_;
     const ImportOptions& opt_;
@@ -129,6 +156,9 @@ private:
     std::vector<SslPolicy> policies_;
     std::vector<RemoteBackupService> services_;
     std::vector<ProfileState> profiles_;
+    std::unordered_map<std::string, size_t> iface_index_, domain_index_, policy_index_, service_index_,
+        profile_index_;
+    size_t warnings_dropped_ = 0, errors_dropped_ = 0;
 
     Block block_ = Block::global;
     size_t current_ = 0; // index of the open block's object in its vector
@@ -139,12 +169,13 @@ private:
 };
 
 template <class V, class GetName>
-size_t Importer::find_or_add(V& v, std::string_view name, GetName get_name) {
-    for (size_t i = 0; i < v.size(); ++i)
-        if (get_name(v[i]) == name) return i;
+size_t Importer::find_or_add(V& v, std::unordered_map<std::string, size_t>& index, std::string_view name,
+                             GetName get_name) {
+    const auto [it, fresh] = index.try_emplace(std::string(name), v.size());
+    if (!fresh) return it->second;
     v.emplace_back();
     get_name(v.back()) = std::string(name);
-    return v.size() - 1;
+    return it->second;
 }
 
 std::optional<unsigned> Importer::number(const Token& t, std::string_view what, unsigned min, unsigned max) {
@@ -226,7 +257,14 @@ void Importer::feed(std::string_view text) {
     for (;;) {
         size_t nl = text.find('\n', pos);
         ++lineno_;
-        line(text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos));
+        const std::string_view one =
+            text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+        if (one.size() > kImportMaxLineBytes)
+            error(lineno_, 1,
+                  "line is " + std::to_string(one.size()) + " bytes long (at most " +
+                      std::to_string(kImportMaxLineBytes) + "); ignored: " + quote(one));
+        else
+            line(one);
         if (nl == std::string_view::npos) break;
         pos = nl + 1;
     }
@@ -266,12 +304,13 @@ bool Importer::global_commands() {
            on("interface +",
               [&](auto& a) {
                   auto name = ifname(a);
+                  if (name && !name_fits(a[0], *name)) name.reset();
                   if (!name) {
                       block_ = Block::ignored; // its lines must not land in the previous interface
                       return;
                   }
-                  current_ =
-                      find_or_add(ifaces_, *name, [](IfaceState& s) -> std::string& { return s.iface.name; });
+                  current_ = find_or_add(ifaces_, iface_index_, *name,
+                                         [](IfaceState& s) -> std::string& { return s.iface.name; });
                   if (ifaces_[current_].line == 0) {
                       ifaces_[current_].line = lineno_;
                       ifaces_[current_].column = toks_.front().column;
@@ -280,7 +319,8 @@ bool Importer::global_commands() {
               }) ||
            on("pki domain *",
               [&](auto& a) {
-                  current_ = find_or_add(domains_, a[0].text,
+                  if (!name_fits(a[0], a[0].text)) return void(block_ = Block::ignored);
+                  current_ = find_or_add(domains_, domain_index_, a[0].text,
                                          [](DomainState& s) -> std::string& { return s.domain.name; });
                   if (domains_[current_].line == 0) {
                       domains_[current_].line = lineno_;
@@ -291,30 +331,32 @@ bool Importer::global_commands() {
            on("pki import-certificate ca domain * filename *",
               [&](auto& a) {
                   block_ = Block::global;
-                  auto it = std::find_if(domains_.begin(), domains_.end(),
-                                         [&](const DomainState& d) { return d.domain.name == a[0].text; });
-                  if (it == domains_.end()) {
+                  auto it = domain_index_.find(std::string(a[0].text));
+                  if (it == domain_index_.end()) {
                       error_at(a[0], "pki domain " + quote(a[0].text) + " is not defined above");
                       return;
                   }
-                  it->domain.ca = a[1].text;
-                  it->has_ca = true;
+                  domains_[it->second].domain.ca = a[1].text;
+                  domains_[it->second].has_ca = true;
               }) ||
            on("ssl policy *",
               [&](auto& a) {
-                  current_ =
-                      find_or_add(policies_, a[0].text, [](SslPolicy& p) -> std::string& { return p.name; });
+                  if (!name_fits(a[0], a[0].text)) return void(block_ = Block::ignored);
+                  current_ = find_or_add(policies_, policy_index_, a[0].text,
+                                         [](SslPolicy& p) -> std::string& { return p.name; });
                   block_ = Block::ssl_policy;
               }) ||
            on("remote-backup-service *",
               [&](auto& a) {
-                  current_ = find_or_add(services_, a[0].text,
+                  if (!name_fits(a[0], a[0].text)) return void(block_ = Block::ignored);
+                  current_ = find_or_add(services_, service_index_, a[0].text,
                                          [](RemoteBackupService& s) -> std::string& { return s.name; });
                   block_ = Block::rbs;
               }) ||
            on("remote-backup-profile *",
               [&](auto& a) {
-                  current_ = find_or_add(profiles_, a[0].text,
+                  if (!name_fits(a[0], a[0].text)) return void(block_ = Block::ignored);
+                  current_ = find_or_add(profiles_, profile_index_, a[0].text,
                                          [](ProfileState& p) -> std::string& { return p.profile.name; });
                   block_ = Block::rbp;
               }) ||
@@ -362,8 +404,8 @@ bool Importer::interface_commands() {
                   auto id = vrid(a[0]);
                   auto ip = ipv4(a[1]);
                   if (!id || !ip) return;
-                  auto& vips = group(*id).virtual_ips;
-                  if (std::find(vips.begin(), vips.end(), *ip) == vips.end()) vips.push_back(*ip);
+                  if (st.vips.insert(uint64_t(*id) << 32 | ip->value).second)
+                      group(*id).virtual_ips.push_back(*ip);
               }) ||
            on("vrrp vrid * priority *",
               [&](auto& a) {
@@ -520,6 +562,12 @@ ImportResult Importer::finish() {
         c.remote_backup_profile.push_back(std::move(st.profile));
     }
     c.control.socket = default_socket_path(c.sysname);
+    if (warnings_dropped_ != 0) {
+        out_.warnings.push_back({file_, 0, 0,
+                                 "warning: " + std::to_string(warnings_dropped_) + " more warnings not shown"});
+    }
+    if (errors_dropped_ != 0)
+        out_.errors.push_back({file_, 0, 0, "error: " + std::to_string(errors_dropped_) + " more errors not shown"});
     // Line order, as a compiler reports; whole-file notes (line 0) last.
     auto by_line = [](const Diagnostic& a, const Diagnostic& b) {
         return static_cast<unsigned>(a.line - 1) < static_cast<unsigned>(b.line - 1);
@@ -532,6 +580,14 @@ ImportResult Importer::finish() {
 } // namespace
 
 ImportResult import_vrp_with(std::string_view text, const std::string& file, const ImportOptions& options) {
+    if (text.size() > kImportMaxBytes) {
+        ImportResult refused;
+        refused.errors.push_back({file, 0, 0,
+                                  "error: file is " + std::to_string(text.size()) +
+                                      " bytes, more than the limit of " + std::to_string(kImportMaxBytes) +
+                                      " bytes"});
+        return refused;
+    }
     Importer importer(file, options);
     importer.feed(text);
     return importer.finish();

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "config/diagnostic.hpp"
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,15 @@ struct ImportResult {
     Diagnostics errors;   // lines understood but malformed (bad address, number
                           // out of range, missing or extra words, ...), no sysname
 };
+
+// Bounds of one import (docs/config.md "Limits of a configuration file"):
+// a bigger text is refused whole; a longer line is an error and skipped;
+// past kImportMaxMessages warnings (or errors) the rest are only counted,
+// in one last "N more ... not shown" line. Time and memory stay linear in
+// the text's size.
+inline constexpr size_t kImportMaxBytes = size_t(16) << 20;
+inline constexpr size_t kImportMaxLineBytes = 4096;
+inline constexpr size_t kImportMaxMessages = 1000;
 
 // The ports-only form; cert_dir and ca take ImportOptions' defaults.
 ImportResult import_vrp(std::string_view text, const std::string& file,

@@ -1,7 +1,7 @@
 // Internal to the loader: typed, located reads of yaml-cpp nodes. Every
 // read that fails records one Diagnostic and returns nullopt, so the loader
 // can go on and report all of a file's errors in one run.
-// Not a public API: included by loader.cpp and validate.cpp only.
+// Not a public API: included by the loader's files (and its tests) only.
 // Thread-safety: a Reader belongs to one load call.
 #pragma once
 
@@ -81,9 +81,14 @@ public:
 
     std::optional<std::string> scalar_text(const YAML::Node& node, Loc at, std::string_view label);
 
+    // Key comparisons made by fields()/entries() so far: about one per
+    // duplicate, not one per pair of keys (tests bound it by the key count).
+    uint64_t key_compares() const { return key_compares_; }
+
 private:
     std::string file_;
     Diagnostics& out_;
+    uint64_t key_compares_ = 0;
 };
 
 // "a map", "a list", "no value", "'text'", "quoted string 'text'".
