@@ -17,6 +17,8 @@ packages=(
   libyaml-cpp-dev libssl-dev openssl
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing (scripts/fuzz.sh): clang 14 and its libFuzzer/sanitizer runtime
+  clang libclang-rt-14-dev
   # the lab and its real peers
   iproute2 iputils-ping keepalived tcpdump tshark procps psmisc gnuplot-nox
 )
