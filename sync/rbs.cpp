@@ -4,7 +4,8 @@
 // frames to the profiles by backup-id. Nothing here blocks the loop: connect
 // and the TLS handshake are non-blocking, addresses are numeric (no DNS).
 //
-// The TLS stream and framing live in rbs_stream.cpp, the display
+// The TLS stream and framing live in rbs_stream.cpp, incoming connections
+// still authenticating (candidates) in rbs_candidate.cpp, the display
 // (`display remote-backup-service`) in rbs_report.cpp.
 #include "sync/rbs_impl.hpp"
 
@@ -55,6 +56,7 @@ conn::Params params_of(const RbsOptions& o) {
     p.backoff_max = conn::Ms(std::max(o.backoff_max_ms, o.backoff_min_ms));
     p.connect_timeout = conn::Ms(o.connect_timeout_ms);
     p.handshake_timeout = conn::Ms(o.handshake_timeout_ms);
+    p.max_candidates = o.max_candidates;
     return p;
 }
 
@@ -69,18 +71,25 @@ Rbs::Impl::~Impl() {
         if (id) loop.cancel_timer(id);
     tls.reset();
     close_fd(loop, fd);
-    close_fd(loop, pending_fd);
+    if (pending_fd >= 0) ::close(pending_fd); // never registered
+    for (auto& [id, c] : cands) {
+        c->tls.reset();
+        close_fd(loop, c->fd);
+    }
     close_fd(loop, listen_fd);
 }
 
-void Rbs::Impl::log(const std::string& line) const {
-    std::string s = "rbs " + opt.name + ": " + line + "\n";
-    // One write: concurrent log lines from other threads stay whole.
-    (void)!::write(STDERR_FILENO, s.data(), s.size());
+void Rbs::Impl::log(std::string_view reason, const std::string& line) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(loop.now().time_since_epoch());
+    limiter.log(reason, uint64_t(ns.count()), "rbs " + opt.name + ": " + line);
 }
 
 void Rbs::Impl::dispatch(conn::EventKind k, std::string detail) {
-    events.push_back(conn::Event::of(k, std::move(detail)));
+    dispatch(conn::Event::of(k, std::move(detail)));
+}
+
+void Rbs::Impl::dispatch(conn::Event event) {
+    events.push_back(std::move(event));
     if (dispatching) return;
     dispatching = true;
     while (!events.empty()) {
@@ -105,18 +114,40 @@ void Rbs::Impl::perform(const conn::Action& a) {
         do_connect();
         break;
     case K::adopt:
-        do_adopt();
+        do_adopt(a.candidate);
+        break;
+    case K::refuse:
+        do_refuse(a);
+        break;
+    case K::promote:
+        do_promote(a.candidate);
         break;
     case K::start_tls:
-        do_start_tls();
+        if (a.candidate == 0) {
+            do_start_tls();
+        } else if (auto* c = candidate(a.candidate); c && c->fd >= 0) {
+            c->tls = std::make_unique<TlsStream>(*ctx, c->fd, true);
+            candidate_handshake(*c);
+        }
         break;
     case K::close:
-        do_close(a);
+        if (a.candidate == 0)
+            do_close(a);
+        else
+            drop_candidate(a.candidate);
         break;
-    case K::send_heartbeat:
+    case K::send_heartbeat: {
         stats.add(RbsCounter::heartbeats_tx);
-        queue(wire::Message{wire::Type::heartbeat, 0, stats.get(RbsCounter::frames_tx), wire::Heartbeat{}});
+        wire::Message hb{wire::Type::heartbeat, 0, stats.get(RbsCounter::frames_tx), wire::Heartbeat{}};
+        if (a.candidate == 0) {
+            queue(hb);
+        } else if (auto* c = candidate(a.candidate)) {
+            stats.add(RbsCounter::frames_tx);
+            wire::encode(hb, c->tx);
+            candidate_flush(*c);
+        }
         break;
+    }
     case K::notify_up:
         notify_up();
         break;
@@ -154,7 +185,7 @@ void Rbs::Impl::do_listen() {
         sockaddr_in sa = sockaddr_of(opt.source, opt.port);
         if (::bind(listen_fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
             why = errno_text(("bind " + endpoint(opt.source, opt.port)).c_str());
-        else if (::listen(listen_fd, 8) != 0)
+        else if (::listen(listen_fd, 64) != 0) // a burst of connects is refused, not dropped at SYN
             why = errno_text("listen");
         else if (!loop.add_fd(listen_fd, EPOLLIN, [this](uint32_t) { on_accept(); }))
             why = errno_text("epoll");
@@ -163,13 +194,16 @@ void Rbs::Impl::do_listen() {
     if (listen_fd >= 0) ::close(listen_fd);
     listen_fd = -1;
     stats.add(RbsCounter::listen_failures);
-    if (why != last_connect_error) log("cannot listen: " + why + " (retrying)");
+    if (why != last_connect_error) log("listen", "cannot listen: " + why + " (retrying)");
     last_connect_error = why;
     dispatch(conn::EventKind::listen_failed, why);
 }
 
 void Rbs::Impl::on_accept() {
-    for (;;) {
+    // Bounded per call (level-triggered: the rest next iteration), so a
+    // connect flood cannot hold the control loop.
+    constexpr int kAcceptBudget = 64;
+    for (int budget = kAcceptBudget; budget > 0; --budget) {
         sockaddr_in sa{};
         socklen_t len = sizeof sa;
         int nfd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&sa), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -177,22 +211,19 @@ void Rbs::Impl::on_accept() {
             if (errno == EINTR || errno == ECONNABORTED) continue;
             // EAGAIN: drained. EMFILE and the like: level-triggered, we are
             // called again; nothing else to do about it here.
-            if (errno != EAGAIN && errno != EWOULDBLOCK) log(errno_text("accept"));
+            if (errno != EAGAIN && errno != EWOULDBLOCK) log("accept", errno_text("accept"));
             return;
         }
         Ipv4 from{ntohl(sa.sin_addr.s_addr)};
-        std::string who = endpoint(from, ntohs(sa.sin_port));
-        if (from != opt.peer) {
-            // rbs.hpp: accept only from the peer address.
-            ::close(nfd);
-            stats.add(RbsCounter::refused_address);
-            log("refused connection from " + who + ": not the peer " + opt.peer.str());
-            continue;
-        }
-        stats.add(RbsCounter::accepted);
         pending_fd = nfd;
-        pending_remote = who;
-        dispatch(conn::EventKind::accepted);
+        pending_remote = endpoint(from, ntohs(sa.sin_port));
+        // The machine adopts it as a candidate or refuses it (connection.hpp).
+        if (from != opt.peer) {
+            dispatch(conn::EventKind::stranger, "not the peer " + opt.peer.str());
+        } else {
+            stats.add(RbsCounter::accepted);
+            dispatch(conn::EventKind::accepted);
+        }
         if (pending_fd >= 0) ::close(pending_fd); // the machine did not take it
         pending_fd = -1;
         if (listen_fd < 0) return; // stopped from a callback
@@ -229,15 +260,85 @@ void Rbs::Impl::do_connect() {
         dispatch(conn::EventKind::tcp_connected);
 }
 
-void Rbs::Impl::do_adopt() {
-    fd = pending_fd;
+void Rbs::Impl::do_adopt(uint32_t id) {
+    auto c = std::make_unique<RbsCandidate>();
+    c->id = id;
+    c->fd = pending_fd;
+    c->remote = pending_remote;
     pending_fd = -1;
-    remote = pending_remote;
     int one = 1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->interest = EPOLLIN;
+    if (!loop.add_fd(c->fd, c->interest, [this, id](uint32_t ev) { on_candidate(id, ev); })) {
+        std::string why = errno_text("epoll");
+        ::close(c->fd);
+        c->fd = -1;
+        cands[id] = std::move(c);
+        candidate_event(id, conn::EventKind::io_error, why); // handled after start_tls
+        return;
+    }
+    cands[id] = std::move(c);
+}
+
+void Rbs::Impl::do_refuse(const conn::Action& a) {
+    stats.add(refusal_counter(a.refusal));
+    std::string who;
+    if (a.candidate == 0) {
+        who = pending_remote;
+        if (pending_fd >= 0) ::close(pending_fd); // never registered
+        pending_fd = -1;
+    } else if (auto* c = candidate(a.candidate)) {
+        who = c->remote;
+        drop_candidate(a.candidate);
+    }
+    last_refused = who + ": " + conn::text(a.refusal) + (a.detail.empty() ? "" : " (" + a.detail + ")");
+    log(std::string("refused.") + conn::to_string(a.refusal), "refused connection from " + last_refused);
+}
+
+void Rbs::Impl::drop_candidate(uint32_t id) {
+    auto it = cands.find(id);
+    if (it == cands.end()) return;
+    it->second->tls.reset(); // no close_notify: it never became a session
+    close_fd(loop, it->second->fd);
+    cands.erase(it);
+}
+
+// The candidate becomes the current connection; the old one was closed by
+// the machine's preceding close action. What it sent from its first
+// unconsumed frame on (the hello or the greeting that promoted it) is parsed
+// again as the session's, after on_up (notify_up follows this action).
+void Rbs::Impl::do_promote(uint32_t id) {
+    auto it = cands.find(id);
+    if (it == cands.end()) return;
+    auto c = std::move(it->second);
+    cands.erase(it);
+    stats.add(RbsCounter::promoted);
+    loop.remove_fd(c->fd);
+    fd = c->fd;
+    remote = c->remote;
+    tls = std::move(c->tls);
+    tls_done = true;
+    handshake_wants_write = read_wants_write = false;
+    const size_t left = c->rx_end - c->parsed;
+    if (rx.size() < left) rx.resize(left);
+    if (left) std::memcpy(rx.data(), c->rx.data() + c->parsed, left);
+    rx_off = 0;
+    rx_end = left;
+    tx = std::move(c->tx);
+    tx_off = 0;
+    interest = 0;
+    if (!loop.add_fd(fd, EPOLLIN, [this](uint32_t ev) { on_conn(ev); })) {
+        dispatch(conn::EventKind::io_error, errno_text("epoll")); // handled after notify_up
+        return;
+    }
     interest = EPOLLIN;
-    if (!loop.add_fd(fd, interest, [this](uint32_t ev) { on_conn(ev); }))
-        dispatch(conn::EventKind::io_error, errno_text("epoll"));
+    update_interest();
+    // Continue from the loop: the caller is the candidate's read path.
+    if (!more_timer)
+        more_timer = loop.add_timer(control::Duration::zero(), [this] {
+            more_timer = 0;
+            if (tls && tls_done) on_readable();
+        });
 }
 
 void Rbs::Impl::do_start_tls() {
@@ -251,11 +352,11 @@ void Rbs::Impl::do_close(const conn::Action& a) {
     if (a.reason == R::connect_failed || a.reason == R::connect_timeout) {
         stats.add(RbsCounter::connect_failures);
         std::string line = conn::reason_line(a.reason, a.detail);
-        if (line != last_connect_error) log(line + " (retrying with backoff)");
+        if (line != last_connect_error) log("connect", line + " (retrying with backoff)");
         last_connect_error = line;
     } else if (a.reason == R::handshake_timeout) {
         stats.add(RbsCounter::handshake_timeouts);
-        log("no session with " + remote + ": " + conn::reason_line(a.reason, a.detail));
+        log("handshake_timeout", "no session with " + remote + ": " + conn::reason_line(a.reason, a.detail));
     } else if (a.reason == R::replaced) {
         stats.add(RbsCounter::replaced);
     }
@@ -281,8 +382,8 @@ void Rbs::Impl::notify_up() {
     tls_version = tls->version();
     tls_cipher = tls->cipher();
     peer_name = tls->peer_name();
-    log("session up with " + remote + " (" + conn::to_string(m.role()) + "): " + tls_version + " " +
-        tls_cipher + ", peer certificate '" + peer_name + "'");
+    log("session_up", "session up with " + remote + " (" + conn::to_string(m.role()) + "): " + tls_version +
+                          " " + tls_cipher + ", peer certificate '" + peer_name + "'");
     uint64_t g = gen;
     for (auto* l : listener_list()) {
         l->on_up();
@@ -294,7 +395,7 @@ void Rbs::Impl::notify_down(const conn::Action& a) {
     stats.add(RbsCounter::sessions_down);
     if (a.reason == conn::Reason::dead_peer) stats.add(RbsCounter::dead_peer);
     last_down = conn::reason_line(a.reason, a.detail);
-    log("session down with " + remote + ": " + last_down);
+    log("session_down", "session down with " + remote + ": " + last_down);
     for (auto* l : listener_list())
         l->on_down(last_down);
 }

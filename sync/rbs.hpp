@@ -5,9 +5,11 @@
 //
 // Who connects is deterministic: the side with the numerically lower source
 // address connects (binding source, to peer:port); the other listens on
-// source:port and accepts only from the peer address. A newer accepted
-// connection replaces an established one (the peer restarted before our
-// dead-peer timer fired). Reconnect after any loss with capped exponential
+// source:port and accepts only from the peer address. An accepted connection
+// is a candidate: it replaces an established session only once it has
+// completed mutual TLS and sent a valid hello for a backup-id attached here
+// (the peer restarted before our dead-peer timer fired); until then the
+// session is untouched. Reconnect after any loss with capped exponential
 // backoff; heartbeats every `heartbeat_ms` when nothing else was sent; the
 // peer is dead after `dead_ms` of silence. The connection logic is the pure
 // machine of sync/connection.hpp; this class performs its actions with
@@ -39,7 +41,8 @@ struct RbsOptions {
     uint32_t backoff_min_ms = 100;
     uint32_t backoff_max_ms = 5000;
     uint32_t connect_timeout_ms = 5000;   // TCP connect
-    uint32_t handshake_timeout_ms = 5000; // TLS handshake until the peer's first frame
+    uint32_t handshake_timeout_ms = 5000; // TLS handshake until the peer's first frame (or hello)
+    uint32_t max_candidates = 4; // incoming connections authenticating at once (docs/sync-protocol.md)
     uint32_t index = 0; // Service-Index shown by display (order in the config)
 };
 

@@ -29,6 +29,8 @@ namespace {
     X(uptime, "Uptime")                                                                                      \
     X(reconnects, "Reconnects")                                                                              \
     X(last_down, "Last-Down")                                                                                \
+    X(candidates, "Candidates")                                                                              \
+    X(last_refused, "Last-Refused")                                                                          \
     X(counters, "Counters")
 
 enum class F : unsigned {
@@ -94,6 +96,8 @@ void Rbs::add_to(control::Report& r) const {
         s.add(f(F::uptime), control::Null{});
     s.add(f(F::reconnects), d.reconnects);
     s.add(f(F::last_down), or_null(d.last_down));
+    s.add(f(F::candidates), uint64_t(d.m.candidates())); // incoming connections authenticating now
+    s.add(f(F::last_refused), or_null(d.last_refused));
     control::Record counters;
     counters.add_counters(kRbsCounterInfo, d.stats.v);
     s.add(f(F::counters), std::move(counters));

@@ -21,7 +21,7 @@ constexpr size_t kReadBudget = 4u << 20;
 void Rbs::Impl::tls_refused(TlsFailure f, const std::string& why) {
     stats.add(tls_counter(f));
     last_down = std::string("TLS ") + to_string(f) + ": " + why;
-    log("TLS session with " + remote + " refused (" + to_string(f) + "): " + why);
+    log("tls_refused", "TLS session with " + remote + " refused (" + to_string(f) + "): " + why);
 }
 
 void Rbs::Impl::step_handshake() {
@@ -62,6 +62,11 @@ void Rbs::Impl::on_readable() {
     const uint64_t wire0 = tls->bytes_in();
     read_wants_write = false;
     TlsStream::Io r = TlsStream::Io::ok;
+    // Frames a promoted candidate received before it became the session.
+    if (rx_end > rx_off) {
+        got |= parse();
+        if (gen != g || failing) return;
+    }
     while (total < kReadBudget) {
         if (rx_off == rx_end) rx_off = rx_end = 0;
         if (rx.size() - rx_end < kReadChunk) {
@@ -183,7 +188,7 @@ void Rbs::Impl::route(std::span<const uint8_t> frame) {
             }
             stats.add(RbsCounter::peer_errors);
             const auto& e = std::get<wire::Error>(msg.body);
-            log("peer " + remote + " closes the session: " + e.text);
+            log("peer_error", "peer " + remote + " closes the session: " + e.text);
             dispatch(conn::EventKind::io_error, "peer error: " + e.text);
             return;
         }

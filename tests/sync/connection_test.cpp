@@ -45,6 +45,10 @@ struct Driver {
     std::string on(EventKind k, std::string detail = {}) {
         return dump(m.handle(Event::of(k, std::move(detail)), now));
     }
+    // An event of candidate `id` (acceptor).
+    std::string onc(EventKind k, uint32_t id, std::string detail = {}) {
+        return dump(m.handle(Event::of_candidate(k, id, std::move(detail)), now));
+    }
     Driver& at(Ms t) {
         now = t0 + t;
         return *this;
@@ -57,12 +61,13 @@ struct Driver {
         on(EventKind::tls_established);
         on(EventKind::frame_received);
     }
+    // Acceptor up at `t` through candidate #1 (its greeting promotes it).
     void acceptor_up(Ms t = 0ms) {
         at(t);
         on(EventKind::start);
         on(EventKind::accepted);
-        on(EventKind::tls_established);
-        on(EventKind::frame_received);
+        onc(EventKind::tls_established, 1);
+        onc(EventKind::frame_received, 1);
     }
 };
 
@@ -282,8 +287,8 @@ TEST(ConnEstablished, DeadPeerTimerIsEarlierThanHeartbeatWhenShort) {
     Machine m(p);
     m.handle(Event::of(EventKind::start), t0);
     m.handle(Event::of(EventKind::accepted), t0);
-    m.handle(Event::of(EventKind::tls_established), t0);
-    m.handle(Event::of(EventKind::frame_received), t0);
+    m.handle(Event::of_candidate(EventKind::tls_established, 1), t0);
+    m.handle(Event::of_candidate(EventKind::frame_received, 1), t0);
     EXPECT_EQ(m.armed(), t0 + 300ms);
     EXPECT_EQ(dump(m.handle(Event::of(EventKind::timer), t0 + 300ms)),
               "close dead_peer (nothing received for 300 ms); notify_down dead_peer (nothing received for "
@@ -291,15 +296,31 @@ TEST(ConnEstablished, DeadPeerTimerIsEarlierThanHeartbeatWhenShort) {
     EXPECT_EQ(m.state(), State::listening);
 }
 
-TEST(ConnAcceptor, ListensAcceptsAndComesUp) {
+TEST(ConnAcceptor, ListensAcceptsACandidateAndPromotesItOnItsGreeting) {
     Driver d(Role::acceptor);
     EXPECT_EQ(d.on(EventKind::start), "listen");
     EXPECT_EQ(d.m.state(), State::listening);
     EXPECT_EQ(d.m.tcp_state(), TcpState::listening);
-    EXPECT_EQ(d.at(10ms).on(EventKind::accepted), "adopt; start_tls; arm_timer +5010ms");
+    EXPECT_EQ(d.at(10ms).on(EventKind::accepted), "adopt #1; start_tls #1; arm_timer +5010ms");
+    EXPECT_EQ(d.m.candidates(), 1u);
+    EXPECT_EQ(d.m.ssl_state(), SslState::handshaking);
+    EXPECT_EQ(d.onc(EventKind::tls_established, 1), "send_heartbeat #1");
+    EXPECT_FALSE(d.m.up());
+    // No session to protect: the peer's first frame is enough.
+    EXPECT_EQ(d.at(20ms).onc(EventKind::frame_received, 1), "promote #1; notify_up; arm_timer +1010ms");
+    EXPECT_TRUE(d.m.up());
+    EXPECT_EQ(d.m.candidates(), 0u);
     EXPECT_EQ(d.m.tcp_state(), TcpState::connected);
-    EXPECT_EQ(d.on(EventKind::tls_established), "send_heartbeat");
-    EXPECT_EQ(d.at(20ms).on(EventKind::frame_received), "notify_up; arm_timer +1010ms");
+    EXPECT_EQ(d.m.ssl_state(), SslState::established);
+    EXPECT_EQ(d.m.established_at(), t0 + 20ms);
+}
+
+TEST(ConnAcceptor, ACandidateWithoutSessionIsPromotedByAHelloToo) {
+    Driver d(Role::acceptor);
+    d.on(EventKind::start);
+    d.on(EventKind::accepted);
+    d.onc(EventKind::tls_established, 1);
+    EXPECT_EQ(d.onc(EventKind::hello_received, 1), "promote #1; notify_up; arm_timer +1000ms");
     EXPECT_TRUE(d.m.up());
 }
 
@@ -311,42 +332,137 @@ TEST(ConnAcceptor, LossGoesBackToListeningWithoutBackoff) {
     EXPECT_EQ(d.m.ssl_state(), SslState::none);
 }
 
-TEST(ConnAcceptor, TlsFailureGoesBackToListening) {
+TEST(ConnAcceptor, TlsFailureRefusesTheCandidate) {
     Driver d(Role::acceptor);
     d.on(EventKind::start);
     d.on(EventKind::accepted);
-    EXPECT_EQ(d.on(EventKind::tls_failed, "not TLS"), "close tls_failed (not TLS); cancel_timer");
+    EXPECT_EQ(d.onc(EventKind::tls_failed, 1, "not TLS"), "refuse #1 tls_failed (not TLS); cancel_timer");
     EXPECT_EQ(d.m.state(), State::listening);
     EXPECT_EQ(d.m.ssl_state(), SslState::failed);
-    EXPECT_EQ(d.on(EventKind::accepted), "adopt; start_tls; arm_timer +5000ms");
+    EXPECT_EQ(d.m.candidates(), 0u);
+    EXPECT_EQ(d.onc(EventKind::frame_received, 1), ""); // stale: it is gone
+    EXPECT_EQ(d.on(EventKind::accepted), "adopt #2; start_tls #2; arm_timer +5000ms");
 }
 
-TEST(ConnAcceptor, HandshakeTimeout) {
+TEST(ConnAcceptor, HandshakeTimeoutRefusesTheCandidate) {
     Driver d(Role::acceptor);
     d.on(EventKind::start);
     d.on(EventKind::accepted);
-    EXPECT_EQ(d.at(5000ms).on(EventKind::timer), "close handshake_timeout (no session within 5000 ms)");
+    EXPECT_EQ(d.at(4999ms).on(EventKind::timer), "arm_timer +5000ms");
+    EXPECT_EQ(d.at(5000ms).on(EventKind::timer), "refuse #1 handshake_timeout (no session within 5000 ms)");
     EXPECT_EQ(d.m.state(), State::listening);
+    EXPECT_EQ(d.m.candidates(), 0u);
 }
 
-TEST(ConnAcceptor, AcceptedReplacesEstablished) {
+TEST(ConnAcceptor, StrangerAddressIsRefusedAtOnce) {
+    Driver d(Role::acceptor);
+    d.on(EventKind::start);
+    EXPECT_EQ(d.on(EventKind::stranger, "from 10.0.0.9:4000"),
+              "refuse not_peer_address (from 10.0.0.9:4000)");
+    EXPECT_EQ(d.m.candidates(), 0u);
+    d.acceptor_up();
+    EXPECT_EQ(d.on(EventKind::stranger, "x"), "refuse not_peer_address (x)");
+    EXPECT_TRUE(d.m.up());
+}
+
+// The established session is never touched by a candidate that has not
+// finished TLS and sent a valid hello: plain connects, TLS failures, garbage,
+// a hello for another backup-id, silence; each is refused on its own.
+TEST(ConnCandidates, StrangersNeverTouchTheEstablishedSession) {
     Driver d(Role::acceptor);
     d.acceptor_up();
-    EXPECT_EQ(d.at(2000ms).on(EventKind::accepted),
-              "close replaced; notify_down replaced; adopt; start_tls; arm_timer +7000ms");
-    EXPECT_EQ(d.m.state(), State::tls_handshake);
-    EXPECT_FALSE(d.m.tls_done());
-    d.on(EventKind::tls_established);
-    EXPECT_EQ(d.on(EventKind::frame_received), "notify_up; arm_timer +3000ms");
+    const auto since = d.m.established_at();
+    auto session_untouched = [&](const std::string& actions) {
+        EXPECT_EQ(actions.find("notify_down"), std::string::npos) << actions;
+        EXPECT_EQ(actions.find("close "), std::string::npos) << actions;
+        EXPECT_EQ(actions.find("promote"), std::string::npos) << actions;
+        EXPECT_TRUE(d.m.up());
+        EXPECT_EQ(d.m.established_at(), since);
+        EXPECT_EQ(d.m.ssl_state(), SslState::established);
+    };
+    d.at(100ms);
+    session_untouched(d.on(EventKind::accepted)); // #2
+    session_untouched(d.onc(EventKind::tls_failed, 2, "untrusted_certificate"));
+    session_untouched(d.on(EventKind::accepted)); // #3: completes TLS, greets, sends garbage
+    session_untouched(d.onc(EventKind::tls_established, 3));
+    session_untouched(d.onc(EventKind::frame_received, 3)); // its heartbeat: not enough
+    EXPECT_EQ(d.m.candidates(), 1u);
+    EXPECT_EQ(d.onc(EventKind::bad_hello, 3, "frame: too_long"), "refuse #3 bad_hello (frame: too_long)");
+    session_untouched(d.on(EventKind::accepted)); // #4: a hello for another backup-id
+    d.onc(EventKind::tls_established, 4);
+    EXPECT_EQ(d.onc(EventKind::wrong_backup_id, 4, "hello for backup-id 11"),
+              "refuse #4 wrong_backup_id (hello for backup-id 11)");
+    session_untouched(d.on(EventKind::accepted)); // #5: closes mid-handshake
+    EXPECT_EQ(d.onc(EventKind::peer_closed, 5, "reset"), "refuse #5 closed (reset)");
+    session_untouched(d.on(EventKind::accepted)); // #6: slowloris
+    // Heartbeats keep the session alive while #6 stalls.
+    for (int t = 1000; t < 5100; t += 1000) {
+        d.at(Ms(t));
+        d.on(EventKind::frame_received);
+        session_untouched(d.on(EventKind::timer));
+    }
+    d.at(5100ms).on(EventKind::frame_received);
+    std::string expired = d.on(EventKind::timer);
+    EXPECT_NE(expired.find("refuse #6 handshake_timeout (no valid hello within 5000 ms)"), std::string::npos)
+        << expired;
+    session_untouched(expired);
+    EXPECT_EQ(d.m.candidates(), 0u);
 }
 
-TEST(ConnAcceptor, AcceptedReplacesAHandshake) {
+TEST(ConnCandidates, AValidHelloReplacesTheStaleSession) {
     Driver d(Role::acceptor);
-    d.on(EventKind::start);
-    d.on(EventKind::accepted);
-    d.on(EventKind::tls_established);
-    EXPECT_EQ(d.at(100ms).on(EventKind::accepted), "close replaced; adopt; start_tls; arm_timer +5100ms");
-    EXPECT_FALSE(d.m.tls_done());
+    d.acceptor_up();
+    d.at(2000ms).on(EventKind::accepted); // the peer restarted: #2
+    EXPECT_EQ(d.onc(EventKind::tls_established, 2), "send_heartbeat #2");
+    EXPECT_EQ(d.onc(EventKind::frame_received, 2), ""); // its greeting
+    EXPECT_TRUE(d.m.up());
+    EXPECT_EQ(d.at(2010ms).onc(EventKind::hello_received, 2),
+              "close replaced; notify_down replaced; promote #2; notify_up; arm_timer +3000ms");
+    EXPECT_TRUE(d.m.up());
+    EXPECT_EQ(d.m.established_at(), t0 + 2010ms);
+    EXPECT_EQ(d.m.candidates(), 0u);
+    // The promoted connection is the current one now.
+    EXPECT_EQ(d.on(EventKind::peer_closed), "close peer_closed; notify_down peer_closed; cancel_timer");
+}
+
+TEST(ConnCandidates, AtMostMaxCandidatesTheRestRefusedAtOnce) {
+    Driver d(Role::acceptor);
+    d.acceptor_up();
+    for (uint32_t i = 2; i <= 5; ++i)
+        EXPECT_EQ(d.on(EventKind::accepted),
+                  "adopt #" + std::to_string(i) + "; start_tls #" + std::to_string(i));
+    EXPECT_EQ(d.m.candidates(), 4u);
+    EXPECT_EQ(d.on(EventKind::accepted),
+              "refuse too_many_candidates (4 connections are authenticating already)");
+    EXPECT_EQ(d.m.candidates(), 4u);
+    // One goes: room for the next.
+    d.onc(EventKind::tls_failed, 3, "x");
+    EXPECT_EQ(d.on(EventKind::accepted), "adopt #6; start_tls #6");
+    EXPECT_TRUE(d.m.up());
+}
+
+TEST(ConnCandidates, WhenTheSessionEndsAWaitingCandidatesNextFramePromotesIt) {
+    Driver d(Role::acceptor);
+    d.acceptor_up();
+    d.at(100ms).on(EventKind::accepted); // #2
+    d.onc(EventKind::tls_established, 2);
+    d.onc(EventKind::frame_received, 2);
+    d.at(200ms).on(EventKind::peer_closed); // the old connection finally breaks
+    EXPECT_FALSE(d.m.up());
+    EXPECT_EQ(d.m.candidates(), 1u);
+    EXPECT_EQ(d.at(300ms).onc(EventKind::frame_received, 2), "promote #2; notify_up; arm_timer +1100ms");
+    EXPECT_TRUE(d.m.up());
+}
+
+TEST(ConnCandidates, ConnectorIgnoresCandidateEvents) {
+    Driver d(Role::connector);
+    d.connector_up();
+    for (auto k : {EventKind::accepted, EventKind::stranger})
+        EXPECT_EQ(d.on(k), "") << to_string(k);
+    for (auto k : {EventKind::tls_established, EventKind::hello_received, EventKind::bad_hello,
+                   EventKind::frame_received, EventKind::peer_closed})
+        EXPECT_EQ(d.onc(k, 1), "") << to_string(k);
+    EXPECT_TRUE(d.m.up());
 }
 
 TEST(ConnAcceptor, ListenFailureRetriesWithBackoff) {
@@ -360,8 +476,9 @@ TEST(ConnAcceptor, ListenFailureRetriesWithBackoff) {
     EXPECT_EQ(d.on(EventKind::listen_failed, "again"), "arm_timer +300ms");
     d.at(300ms).on(EventKind::timer);
     d.on(EventKind::accepted);
-    d.on(EventKind::tls_established);
-    d.on(EventKind::frame_received);
+    d.onc(EventKind::tls_established, 1);
+    d.onc(EventKind::frame_received, 1);
+    ASSERT_TRUE(d.m.up());
     EXPECT_EQ(d.m.failures(), 0u);
 }
 
@@ -397,7 +514,8 @@ TEST(ConnIgnored, EventsThatDoNotApply) {
 }
 
 // Stop from every state: whatever is open is closed, the listeners hear of a
-// session that was up, the timer is cancelled, and start works again.
+// session that was up, the timer is cancelled, and start works again. On the
+// acceptor, the handshake events of the path are candidate #1's.
 struct StopCase {
     const char* name;
     Role role;
@@ -408,11 +526,16 @@ struct StopCase {
 
 class ConnStop : public ::testing::TestWithParam<StopCase> {};
 
+using K = EventKind;
+
 TEST_P(ConnStop, FromEveryState) {
     const auto& c = GetParam();
     Driver d(c.role);
     for (auto k : c.path)
-        d.on(k, "x");
+        if (c.role == Role::acceptor && (k == K::tls_established || k == K::frame_received))
+            d.onc(k, 1, "x");
+        else
+            d.on(k, "x");
     ASSERT_EQ(d.m.state(), c.state);
     EXPECT_EQ(d.on(EventKind::stop), c.actions);
     EXPECT_EQ(d.m.state(), State::idle);
@@ -424,7 +547,6 @@ TEST_P(ConnStop, FromEveryState) {
     EXPECT_EQ(d.on(EventKind::start), c.role == Role::connector ? "connect; arm_timer +5000ms" : "listen");
 }
 
-using K = EventKind;
 INSTANTIATE_TEST_SUITE_P(
     All, ConnStop,
     ::testing::Values(
@@ -444,11 +566,16 @@ INSTANTIATE_TEST_SUITE_P(
         StopCase{"c_backoff", Role::connector, {K::start, K::tcp_failed}, State::backoff, "cancel_timer"},
         StopCase{"a_idle", Role::acceptor, {}, State::idle, ""},
         StopCase{"a_listening", Role::acceptor, {K::start}, State::listening, "unlisten"},
-        StopCase{"a_handshake",
+        StopCase{"a_candidate",
                  Role::acceptor,
                  {K::start, K::accepted},
-                 State::tls_handshake,
-                 "close stopped; unlisten; cancel_timer"},
+                 State::listening,
+                 "close #1 stopped; unlisten; cancel_timer"},
+        StopCase{"a_established_with_candidate",
+                 Role::acceptor,
+                 {K::start, K::accepted, K::tls_established, K::frame_received, K::accepted},
+                 State::established,
+                 "close stopped; notify_down stopped; close #2 stopped; unlisten; cancel_timer"},
         StopCase{"a_established",
                  Role::acceptor,
                  {K::start, K::accepted, K::tls_established, K::frame_received},
@@ -464,6 +591,10 @@ TEST(ConnDescribe, Texts) {
     EXPECT_EQ(describe(a, t0), "arm_timer +250ms");
     a = Action{ActionKind::close, {}, Reason::tls_failed, "bad cert"};
     EXPECT_EQ(describe(a), "close tls_failed (bad cert)");
+    a = Action{ActionKind::refuse, {}, Reason::none, "hello for backup-id 11", 3, Refusal::wrong_backup_id};
+    EXPECT_EQ(describe(a), "refuse #3 wrong_backup_id (hello for backup-id 11)");
+    EXPECT_STREQ(to_string(Refusal::not_peer_address), "not_peer_address");
+    EXPECT_STREQ(text(Refusal::too_many_candidates), "too many connections authenticating");
     EXPECT_STREQ(to_string(EventKind::frame_received), "frame_received");
     EXPECT_STREQ(to_string(ActionKind::send_heartbeat), "send_heartbeat");
 }

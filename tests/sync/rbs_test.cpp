@@ -5,11 +5,13 @@
 #include "sync/rbs.hpp"
 
 #include "control/event_loop.hpp"
+#include "sync/tls.hpp"
 #include "control/report.hpp"
 #include "sync/wire.hpp"
 #include "tests/sync/test_certs.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -356,7 +358,7 @@ TEST_F(RbsTest, PlaintextAndStrangersAreRefusedThenThePeerConnects) {
     // A stranger's address is refused at accept.
     int s = raw_connect(kStranger, port_);
     ASSERT_GE(s, 0);
-    ASSERT_TRUE(run_until([&] { return counter(*b, "refused_address") == 1; }));
+    ASSERT_TRUE(run_until([&] { return counter(*b, "refused_not_peer_address") == 1; }));
     close(s);
     // The peer's address, but no TLS.
     int p = raw_connect(kA, port_);
@@ -364,6 +366,7 @@ TEST_F(RbsTest, PlaintextAndStrangersAreRefusedThenThePeerConnects) {
     const char junk[] = "GET / HTTP/1.0\r\n\r\n";
     ASSERT_EQ(write(p, junk, sizeof junk - 1), ssize_t(sizeof junk - 1));
     ASSERT_TRUE(run_until([&] { return counter(*b, "tls_not_tls") == 1; }));
+    EXPECT_EQ(counter(*b, "refused_tls_failed"), 1u);
     EXPECT_EQ(b->tcp_state(), "Listening");
     EXPECT_EQ(b->ssl_state(), "Failed");
     close(p);
@@ -419,22 +422,193 @@ TEST_F(RbsTest, KilledPeerIsDetectedAndARestartedOneReconnects) {
     EXPECT_EQ(rb2.ups, 1);
 }
 
-// A new connection from the peer's address replaces the established session
-// (the peer restarted before our dead-peer timer fired): here a plain client,
-// which then fails TLS; the real peer comes back and replaces it in turn.
-TEST_F(RbsTest, NewConnectionFromThePeerReplacesTheSession) {
+// A TLS client from the peer's address, driven by hand (the attacker, or a
+// restarted peer before its RBS is up): its own certificate, its own bytes.
+class HandClient {
+  public:
+    HandClient(control::EventLoop& loop, const std::string& ca, const test::CertFiles& me, uint16_t port)
+        : loop_(loop) {
+        std::string error;
+        ctx_ = TlsContext::create(TlsConfig{ca, me.cert, me.key, {}}, error);
+        EXPECT_TRUE(ctx_) << error;
+        fd_ = raw_connect(kA, port);
+        EXPECT_GE(fd_, 0);
+        if (fd_ >= 0) fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
+        if (ctx_ && fd_ >= 0) tls_ = std::make_unique<TlsStream>(*ctx_, fd_, false);
+    }
+    ~HandClient() {
+        tls_.reset();
+        if (fd_ >= 0) close(fd_);
+    }
+    // Runs the loop (the server side) until our side of the handshake is done.
+    bool handshake() {
+        auto end = std::chrono::steady_clock::now() + 5s;
+        while (tls_ && std::chrono::steady_clock::now() < end) {
+            auto r = tls_->handshake();
+            if (r == TlsStream::Io::ok) return true;
+            if (r != TlsStream::Io::want_read && r != TlsStream::Io::want_write) return false;
+            loop_.run_once(1ms);
+        }
+        return false;
+    }
+    bool send(std::span<const uint8_t> bytes) {
+        size_t off = 0;
+        auto end = std::chrono::steady_clock::now() + 5s;
+        while (off < bytes.size() && std::chrono::steady_clock::now() < end) {
+            size_t n = 0;
+            auto r = tls_->write(bytes.subspan(off), n);
+            if (r == TlsStream::Io::ok) off += n;
+            else if (r != TlsStream::Io::want_read && r != TlsStream::Io::want_write) return false;
+            else loop_.run_once(1ms);
+        }
+        return off == bytes.size();
+    }
+    // Reads what arrived (the server's greeting); false once closed.
+    bool drain() {
+        uint8_t buf[4096];
+        for (;;) {
+            size_t n = 0;
+            auto r = tls_->read(buf, n);
+            if (r == TlsStream::Io::ok) {
+                received += n;
+                continue;
+            }
+            return r == TlsStream::Io::want_read || r == TlsStream::Io::want_write;
+        }
+    }
+    size_t received = 0;
+
+  private:
+    control::EventLoop& loop_;
+    std::unique_ptr<TlsContext> ctx_;
+    int fd_ = -1;
+    std::unique_ptr<TlsStream> tls_;
+};
+
+std::vector<uint8_t> hello_frame(uint32_t backup_id) {
+    wire::Hello h;
+    h.role = wire::Role::master;
+    h.node = "deviceA";
+    h.interfaces = {{1, "GigabitEthernet0/1/0"}};
+    return frame(wire::Type::hello, backup_id, 7, h);
+}
+
+// The established session survives strangers from the peer's own address:
+// 50 plain TCP connects, a TLS client with a certificate of another CA, one
+// that completes TLS and sends garbage, one with a hello for another
+// backup-id, and a slowloris that never finishes its handshake. Each is
+// refused for its own reason; no session drop on either side.
+TEST_F(RbsTest, StrangersFromThePeerAddressNeverDropTheSession) {
+    auto ob = options_b();
+    ob.handshake_timeout_ms = 1000; // the slowloris is refused within the test
+    auto b = make(ob, rb_);
+    auto a = make(options_a(), ra_);
+    ASSERT_TRUE(run_until([&] { return a->up() && b->up(); }));
+    auto session_untouched = [&] {
+        EXPECT_TRUE(a->up() && b->up());
+        EXPECT_EQ(rb_.downs, 0);
+        EXPECT_EQ(ra_.downs, 0);
+        EXPECT_EQ(counter(*b, "sessions_up"), 1u);
+        EXPECT_EQ(counter(*b, "sessions_down"), 0u);
+        EXPECT_EQ(counter(*b, "replaced"), 0u);
+        EXPECT_EQ(counter(*b, "promoted"), 1u);
+    };
+
+    // 50 plain connects, kept open: 4 candidates at a time, the rest refused.
+    std::vector<int> plain;
+    for (int i = 0; i < 50; ++i) {
+        const uint64_t seen = counter(*b, "accepted");
+        int fd = raw_connect(kA, port_);
+        ASSERT_GE(fd, 0) << i;
+        plain.push_back(fd);
+        ASSERT_TRUE(run_until([&] { return counter(*b, "accepted") == seen + 1; })) << i;
+    }
+    // Each is a candidate until its deadline, or refused at once when four
+    // are authenticating already (fewer when the machine is slow enough for
+    // the first ones to expire meanwhile).
+    const uint64_t too_many = counter(*b, "refused_too_many_candidates");
+    EXPECT_GE(too_many, 1u);
+    EXPECT_LE(std::stoull(text(*b, "candidates")), 4u);
+    EXPECT_EQ(too_many + counter(*b, "refused_handshake_timeout") + std::stoull(text(*b, "candidates")), 50u);
+    session_untouched();
+    // Silent: the rest are refused at their deadline (handshake_timeout_ms).
+    ASSERT_TRUE(run_until([&] { return counter(*b, "refused_handshake_timeout") == 50 - too_many; }));
+    EXPECT_EQ(text(*b, "candidates"), "0");
+    for (int fd : plain)
+        close(fd);
+    session_untouched();
+
+    // A certificate of another CA.
+    {
+        HandClient rogue(loop_, pki_->ca.cert, pki_->rogue, port_);
+        rogue.handshake(); // TLS 1.3: the client finishes before the server verified it
+        ASSERT_TRUE(run_until([&] { return counter(*b, "refused_tls_failed") == 1; }));
+        EXPECT_EQ(counter(*b, "tls_untrusted_certificate"), 1u);
+    }
+    session_untouched();
+
+    // Mutual TLS with the peer's own certificate, then garbage.
+    {
+        HandClient c(loop_, pki_->ca.cert, pki_->device_a, port_);
+        ASSERT_TRUE(c.handshake());
+        ASSERT_TRUE(run_until([&] { return c.drain() && c.received > 0; })); // our greeting
+        const uint8_t junk[] = {0, 0, 0, 20, 9, 9, 9, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+        ASSERT_TRUE(c.send(junk));
+        ASSERT_TRUE(run_until([&] { return counter(*b, "refused_bad_hello") == 1; }));
+        EXPECT_NE(text(*b, "last_refused").find("127.0.0.1"), std::string::npos) << text(*b, "last_refused");
+    }
+    session_untouched();
+
+    // Its greeting, then a hello for a backup-id not configured here.
+    {
+        HandClient c(loop_, pki_->ca.cert, pki_->device_a, port_);
+        ASSERT_TRUE(c.handshake());
+        ASSERT_TRUE(c.send(frame(wire::Type::heartbeat, 0, 1, wire::Heartbeat{})));
+        ASSERT_TRUE(c.send(hello_frame(11)));
+        ASSERT_TRUE(run_until([&] { return counter(*b, "refused_wrong_backup_id") == 1; }));
+    }
+    session_untouched();
+
+    // A slowloris: the first byte of a ClientHello, then nothing.
+    int slow = raw_connect(kA, port_);
+    ASSERT_GE(slow, 0);
+    ASSERT_EQ(write(slow, "\x16", 1), 1);
+    ASSERT_TRUE(run_until([&] { return counter(*b, "refused_handshake_timeout") == 51 - too_many; }));
+    close(slow);
+    session_untouched();
+    EXPECT_TRUE(rb_.frames.empty()); // nothing a candidate sent reached the profile
+
+    // Counted in the display and the JSON from the one list.
+    std::string json = control::render_json(b->report());
+    for (const char* key : {"refused_not_peer_address", "refused_too_many_candidates", "refused_tls_failed",
+                            "refused_handshake_timeout", "refused_bad_hello", "refused_wrong_backup_id"})
+        EXPECT_NE(json.find(std::string("\"") + key + "\""), std::string::npos) << key;
+}
+
+// A genuine reconnect (the peer restarted, the old connection went silent
+// without a reset): mutual TLS and a valid hello replace the stale session;
+// the hello reaches the profile after on_up.
+TEST_F(RbsTest, AValidHelloFromTheRestartedPeerReplacesTheStaleSession) {
     auto b = make(options_b(), rb_);
     auto a = make(options_a(), ra_);
     ASSERT_TRUE(run_until([&] { return a->up() && b->up(); }));
-    int p = raw_connect(kA, port_);
-    ASSERT_GE(p, 0);
-    ASSERT_TRUE(run_until([&] { return rb_.downs == 1; }));
+    HandClient c(loop_, pki_->ca.cert, pki_->device_a, port_);
+    ASSERT_TRUE(c.handshake());
+    ASSERT_TRUE(c.send(frame(wire::Type::heartbeat, 0, 1, wire::Heartbeat{})));
+    ASSERT_TRUE(run_until([&] { return c.drain() && c.received > 0; }));
+    EXPECT_EQ(rb_.downs, 0); // TLS and a greeting are not enough
+    const auto hello = hello_frame(10);
+    ASSERT_TRUE(c.send(hello));
+    ASSERT_TRUE(run_until([&] { return rb_.downs == 1 && rb_.ups == 2 && !rb_.frames.empty(); }));
+    a.reset(); // the old process is gone (its reconnects would only be refused)
     EXPECT_EQ(rb_.down_reasons.at(0), "replaced by a new connection from the peer");
     EXPECT_EQ(counter(*b, "replaced"), 1u);
-    EXPECT_EQ(b->ssl_state(), "Handshaking");
-    ASSERT_TRUE(run_until([&] { return a->up() && b->up() && rb_.ups == 2; }));
-    EXPECT_EQ(ra_.downs, 1);
-    close(p);
+    EXPECT_EQ(counter(*b, "promoted"), 2u);
+    ASSERT_EQ(rb_.frames.size(), 1u);
+    EXPECT_TRUE(rb_.frames[0] == hello);
+    EXPECT_TRUE(b->up());
+    EXPECT_EQ(b->ssl_state(), "Established");
+    EXPECT_EQ(text(*b, "peer_certificate"), "deviceA");
 }
 
 TEST_F(RbsTest, ListenerFailureClosesBothSidesAndTheyReconnect) {
