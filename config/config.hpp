@@ -43,6 +43,9 @@ inline constexpr uint32_t kArpAgeDefaultS = 1200, kArpAgeMinS = 10, kArpAgeMaxS 
 inline constexpr uint32_t kArpProbeBeforeDefaultS = 60;
 inline constexpr uint32_t kArpProbesDefault = 3, kArpProbesMax = 10;
 inline constexpr uint32_t kArpRequestsPerSDefault = 2000, kArpRequestsPerSMax = 1000000;
+// ARP learning policy (control/arp/service.hpp "Rules", docs/config.md "arp").
+inline constexpr uint32_t kArpVerifyMsDefault = 500, kArpVerifyMsMin = 10, kArpVerifyMsMax = 10000;
+inline constexpr uint32_t kArpLearnPerSDefault = 1000, kArpLearnPerSourceDefault = 50, kArpLearnRateMax = 1000000;
 
 struct Dataplane {
     unsigned workers = 1;
@@ -133,6 +136,15 @@ struct ArpOptions {
     uint32_t probe_before_s = kArpProbeBeforeDefaultS; // unicast probing starts this long before expiry
     uint32_t probes = kArpProbesDefault;               // probes in that window; 0: expire unprobed
     uint32_t requests_per_s = kArpRequestsPerSDefault; // global cap on requests + probes; 0: none
+    // Learning policy (control/arp/service.hpp "Rules").
+    enum class Learning : uint8_t { rfc826, strict };
+    enum class MacMove : uint8_t { verify, fixed_mac, none };
+    Learning learning = Learning::rfc826;          // new entries only when we are the target (RFC 826)
+    MacMove mac_move = MacMove::verify;            // a learned entry's MAC changes only when the old one is silent
+    uint32_t mac_move_verify_ms = kArpVerifyMsDefault;
+    uint32_t max_per_interface = 0;                // 0: 15/16 of the adjacency capacity (all of it with one port)
+    uint32_t learn_per_s = kArpLearnPerSDefault;   // new unsolicited entries per second; 0: no cap
+    uint32_t learn_per_source_per_s = kArpLearnPerSourceDefault; // the same per sender MAC; 0: no cap
     bool operator==(const ArpOptions&) const = default;
 };
 

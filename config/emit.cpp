@@ -233,6 +233,16 @@ std::string to_yaml(const Config& c) {
         os << "  probe_before_s: " << c.arp.probe_before_s << '\n';
         os << "  probes: " << c.arp.probes << '\n';
         os << "  requests_per_s: " << c.arp.requests_per_s << '\n';
+        os << "  learning: " << (c.arp.learning == ArpOptions::Learning::strict ? "strict" : "rfc826") << '\n';
+        os << "  mac_move: "
+           << (c.arp.mac_move == ArpOptions::MacMove::verify      ? "verify"
+               : c.arp.mac_move == ArpOptions::MacMove::fixed_mac ? "fixed-mac"
+                                                                  : "none")
+           << '\n';
+        os << "  mac_move_verify_ms: " << c.arp.mac_move_verify_ms << '\n';
+        os << "  max_per_interface: " << c.arp.max_per_interface << '\n';
+        os << "  learn_per_s: " << c.arp.learn_per_s << '\n';
+        os << "  learn_per_source_per_s: " << c.arp.learn_per_source_per_s << '\n';
     }
     if (!c.pki_domain.empty()) {
         os << "pki_domain:\n";

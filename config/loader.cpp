@@ -270,8 +270,10 @@ private:
         ArpOptions& a = c_.arp;
         Loc age_at, probe_at; // set when given and in range
         bool age_bad = false;
-        for (const auto& v :
-             r_.fields(f.value, "in arp", {"age_s", "probe_before_s", "probes", "requests_per_s"})) {
+        for (const auto& v : r_.fields(f.value, "in arp",
+                                       {"age_s", "probe_before_s", "probes", "requests_per_s", "learning", "mac_move",
+                                        "mac_move_verify_ms", "max_per_interface", "learn_per_s",
+                                        "learn_per_source_per_s"})) {
             if (v.name == "age_s") {
                 if (auto n = r_.integer(v, "age_s", kArpAgeMinS, kArpAgeMaxS))
                     a.age_s = uint32_t(*n), age_at = v.value_loc();
@@ -285,6 +287,39 @@ private:
             } else if (v.name == "requests_per_s") {
                 if (auto n = r_.integer(v, "requests_per_s", 0, kArpRequestsPerSMax))
                     a.requests_per_s = uint32_t(*n);
+            } else if (v.name == "learning") {
+                if (auto m = r_.string(v, "learning")) {
+                    if (*m == "rfc826")
+                        a.learning = ArpOptions::Learning::rfc826;
+                    else if (*m == "strict")
+                        a.learning = ArpOptions::Learning::strict;
+                    else
+                        r_.error(v.value_loc(),
+                                 "learning '" + *m + "' is not supported (expected one of: rfc826, strict)");
+                }
+            } else if (v.name == "mac_move") {
+                if (auto m = r_.string(v, "mac_move")) {
+                    if (*m == "verify")
+                        a.mac_move = ArpOptions::MacMove::verify;
+                    else if (*m == "fixed-mac")
+                        a.mac_move = ArpOptions::MacMove::fixed_mac;
+                    else if (*m == "none")
+                        a.mac_move = ArpOptions::MacMove::none;
+                    else
+                        r_.error(v.value_loc(),
+                                 "mac_move '" + *m + "' is not supported (expected one of: verify, fixed-mac, none)");
+                }
+            } else if (v.name == "mac_move_verify_ms") {
+                if (auto n = r_.integer(v, "mac_move_verify_ms", kArpVerifyMsMin, kArpVerifyMsMax))
+                    a.mac_move_verify_ms = uint32_t(*n);
+            } else if (v.name == "max_per_interface") {
+                if (auto n = r_.integer(v, "max_per_interface", 0, kAdjacencyCapacityMax))
+                    a.max_per_interface = uint32_t(*n);
+            } else if (v.name == "learn_per_s") {
+                if (auto n = r_.integer(v, "learn_per_s", 0, kArpLearnRateMax)) a.learn_per_s = uint32_t(*n);
+            } else if (v.name == "learn_per_source_per_s") {
+                if (auto n = r_.integer(v, "learn_per_source_per_s", 0, kArpLearnRateMax))
+                    a.learn_per_source_per_s = uint32_t(*n);
             }
         }
         // Probing must start before the entry expires; a window as long as

@@ -70,6 +70,19 @@ bool ControlPlane::start(std::string& error) {
     ao.probes = config_.arp.probes;
     ao.requests_per_s = config_.arp.requests_per_s;
     ao.preallocate = dp_.adjacency().capacity(); // the control mirror is sized like the fast-path table
+    ao.learning = config_.arp.learning == config::ArpOptions::Learning::strict ? arp::Learning::strict
+                                                                               : arp::Learning::rfc826;
+    ao.mac_move = config_.arp.mac_move == config::ArpOptions::MacMove::fixed_mac ? arp::MacMove::fixed_mac
+                  : config_.arp.mac_move == config::ArpOptions::MacMove::none    ? arp::MacMove::none
+                                                                                 : arp::MacMove::verify;
+    ao.verify_ms = config_.arp.mac_move_verify_ms;
+    ao.learn_per_s = config_.arp.learn_per_s;
+    ao.learn_per_source_per_s = config_.arp.learn_per_source_per_s;
+    // docs/config.md "arp": by default a flood on one port leaves 1/16 of
+    // the table to the others (the uplink's next hop among them).
+    ao.max_per_interface = config_.arp.max_per_interface;
+    if (ao.max_per_interface == 0 && ports.size() > 1)
+        ao.max_per_interface = dp_.adjacency().capacity() - dp_.adjacency().capacity() / 16;
     arp_ = std::make_unique<arp::Service>(ao, *store_, frames_, vrrp_.get());
     arp_->set_change_listener(this);
     arp_->set_resolve_listener(this);
@@ -122,6 +135,12 @@ void ControlPlane::poll_links() {
         if (up == link_up_[i]) continue;
         link_up_[i] = up;
         vrrp_->link_changed(i, up);
+        // After VRRP: a Master whose link failed is no longer Master (nor
+        // the sync profile's sender) when the flushed entries are published,
+        // so the peer taking over keeps its copies. Learned entries go (the
+        // hosts may be elsewhere when the link returns); static and synced
+        // ones stay (control/arp/service.hpp "Rules", docs/config.md "arp").
+        if (!up) arp_->flush_interface(i, loop_.now());
     }
 }
 

@@ -267,7 +267,43 @@ TEST(Arp, Ranges) {
     EXPECT_EQ(arp("arp: [1200]\n"), Lines{"17:6: arp must be a map, got a list"});
     EXPECT_EQ(arp("arp: {age: 1200}\n"),
               Lines{"17:7: unknown key 'age' in arp (expected one of: age_s, probe_before_s, probes, "
-                    "requests_per_s)"});
+                    "requests_per_s, learning, mac_move, mac_move_verify_ms, max_per_interface, learn_per_s, "
+                    "learn_per_source_per_s)"});
+}
+
+// The learning policy (control/arp/service.hpp "Rules", docs/config.md "arp").
+TEST(Arp, LearningPolicy) {
+    using A = config::ArpOptions;
+    const A d = arp_of("");
+    EXPECT_EQ(d.learning, A::Learning::rfc826);
+    EXPECT_EQ(d.mac_move, A::MacMove::verify);
+    EXPECT_EQ(d.mac_move_verify_ms, 500u);
+    EXPECT_EQ(d.max_per_interface, 0u);
+    EXPECT_EQ(d.learn_per_s, 1000u);
+    EXPECT_EQ(d.learn_per_source_per_s, 50u);
+    const A a = arp_of("arp:\n  learning: strict\n  mac_move: fixed-mac\n  mac_move_verify_ms: 10\n"
+                       "  max_per_interface: 5000\n  learn_per_s: 0\n  learn_per_source_per_s: 1000000\n");
+    EXPECT_EQ(a.learning, A::Learning::strict);
+    EXPECT_EQ(a.mac_move, A::MacMove::fixed_mac);
+    EXPECT_EQ(a.mac_move_verify_ms, 10u);
+    EXPECT_EQ(a.max_per_interface, 5000u);
+    EXPECT_EQ(a.learn_per_s, 0u);
+    EXPECT_EQ(a.learn_per_source_per_s, 1000000u);
+    EXPECT_EQ(arp_of("arp: {learning: rfc826, mac_move: none}\n").mac_move, A::MacMove::none);
+
+    EXPECT_EQ(arp("arp: {learning: loose}\n"),
+              Lines{"17:17: learning 'loose' is not supported (expected one of: rfc826, strict)"});
+    EXPECT_EQ(arp("arp: {mac_move: fixed}\n"),
+              Lines{"17:17: mac_move 'fixed' is not supported (expected one of: verify, fixed-mac, none)"});
+    EXPECT_EQ(arp("arp: {mac_move_verify_ms: 9}\n"),
+              Lines{"17:27: mac_move_verify_ms 9 out of range 10..10000"});
+    EXPECT_EQ(arp("arp: {mac_move_verify_ms: 10001}\n"),
+              Lines{"17:27: mac_move_verify_ms 10001 out of range 10..10000"});
+    EXPECT_EQ(arp("arp: {max_per_interface: 67108865}\n"),
+              Lines{"17:26: max_per_interface 67108865 out of range 0..67108864"});
+    EXPECT_EQ(arp("arp: {learn_per_s: 1000001}\n"), Lines{"17:20: learn_per_s 1000001 out of range 0..1000000"});
+    EXPECT_EQ(arp("arp: {learn_per_source_per_s: 2000000}\n"),
+              Lines{"17:31: learn_per_source_per_s 2000000 out of range 0..1000000"});
 }
 
 // Probing starts probe_before_s before expiry: it must start after learning.
