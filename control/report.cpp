@@ -135,6 +135,34 @@ Section& Report::add_list_item(std::string_view list_key, std::string_view title
 
 void Report::declare_list(std::string_view list_key) { group(list_key, true); }
 
+size_t Report::materialize(size_t max_rows) {
+    // A lambda in a member: it has Report's friendship with Record and Table.
+    auto table = [max_rows](Table& t) -> size_t {
+        if (!t.source_) return 0;
+        t.source_->rewind();
+        bool more = true;
+        while (more && t.rows_.size() < max_rows) more = t.source_->next(t.rows_, max_rows - t.rows_.size());
+        if (more) {
+            // Exactly at the cap: one more row tells "cut short" from "complete".
+            std::vector<std::vector<Scalar>> probe;
+            more = t.source_->next(probe, 1) || !probe.empty();
+        }
+        t.source_.reset();
+        return more ? 1 : 0;
+    };
+    auto record = [&table](Record& rec, auto& self) -> size_t {
+        size_t cut = 0;
+        for (auto& f : rec.fields_) {
+            if (auto* t = std::get_if<Table>(&f.value)) cut += table(*t);
+            if (auto* r = std::get_if<Record>(&f.value)) cut += self(*r, self);
+        }
+        return cut;
+    };
+    size_t cut = 0;
+    for (auto& s : sections_) cut += record(s, record);
+    return cut;
+}
+
 // ---- text ------------------------------------------------------------------
 
 namespace {

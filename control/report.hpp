@@ -134,6 +134,7 @@ class Table {
     const std::shared_ptr<RowSource>& source() const { return source_; }
 
   private:
+    friend class Report; // materialize()
     std::vector<Column> columns_;
     std::vector<std::vector<Scalar>> rows_;
     std::shared_ptr<RowSource> source_;
@@ -194,6 +195,7 @@ class Record {
     bool empty() const { return fields_.empty(); }
 
   private:
+    friend class Report;        // materialize()
     std::vector<Field> fields_; // vector of an incomplete type: allowed since C++17
     int label_width_ = 0;
 };
@@ -235,6 +237,10 @@ class Report {
     void add_message(std::string text) { messages_.push_back(std::move(text)); }
     // Width of the dashed rule lines in text (the seed uses 58 for RBS).
     void set_rule_width(int w) { rule_width_ = w; }
+    // Reads at most `max_rows` rows of each sourced table into the table and
+    // drops its source: the report then holds plain values another thread
+    // may read (telemetry). Returns how many tables had more rows.
+    size_t materialize(size_t max_rows);
 
     const std::deque<Section>& sections() const { return sections_; } // text order
     const std::vector<std::string>& messages() const { return messages_; }

@@ -1,9 +1,11 @@
 #include "main/appliance.hpp"
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include <algorithm>
@@ -135,6 +137,35 @@ bool Appliance::launch_workers(std::string& error) {
     return true;
 }
 
+unsigned Appliance::send_leftover_injects() {
+    rte_ring* ring = dp_->inject_ring(0);
+    unsigned sent = 0, dropped = 0;
+    rte_mbuf* m = nullptr;
+    while (rte_ring_dequeue(ring, reinterpret_cast<void**>(&m)) == 0) {
+        const uint16_t port = m->port;
+        bool ok = false;
+        // A full TX ring drains at line rate: retry for up to ~100 ms.
+        if (rte_eth_dev_is_valid_port(port))
+            for (int i = 0; i < 1000 && !ok; ++i) {
+                ok = rte_eth_tx_burst(port, 0, &m, 1) == 1;
+                if (!ok) rte_delay_us_block(100);
+            }
+        if (ok) {
+            ++sent;
+        } else {
+            rte_pktmbuf_free(m);
+            ++dropped;
+        }
+    }
+    if (dropped != 0)
+        std::fprintf(stderr, "warmgate: gave up sending %u release frame(s) at shutdown (TX queue full)\n",
+                     dropped);
+    // A hardware NIC sends from its descriptors after tx_burst returns:
+    // leave it a moment before the ports are stopped (net_pcap wrote them).
+    if (sent != 0) rte_delay_ms(5);
+    return sent;
+}
+
 void Appliance::stop_workers() {
     stop_workers_.store(true, std::memory_order_relaxed);
     for (unsigned lcore : worker_lcores_) rte_eal_wait_lcore(lcore);
@@ -175,8 +206,19 @@ int Appliance::run() {
             std::fprintf(stderr, "warmgate: cannot watch signals\n");
             return 1;
         }
+    // SIGHUP's default action would kill a Master outright (an unplanned
+    // failover). Reloading is not implemented: it is logged and ignored.
+    if (!loop_.add_signal(SIGHUP, [this](int) {
+            const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(loop_.now().time_since_epoch());
+            sighup_log_.log("sighup", uint64_t(ns.count()),
+                            "warmgate: SIGHUP received and ignored (configuration reload is not supported; "
+                            "restart to apply a new configuration)");
+        })) {
+        std::fprintf(stderr, "warmgate: cannot watch signals\n");
+        return 1;
+    }
     if (!telemetry_.attach({"version", "interface", "statistics", "vrrp", "arp", "remote-backup-service",
-                           "remote-backup-profile"}, error)) {
+                           "remote-backup-profile", "cli"}, error)) {
         std::fprintf(stderr, "warmgate: %s\n", error.c_str());
         return 1;
     }
@@ -193,13 +235,18 @@ int Appliance::run() {
     std::printf("warmgate: %s shutting down\n", config_.sysname.c_str());
     cli_.stop();
     // RFC 5798 §6.4.3: a Master leaving sends priority 0 so that the Backup
-    // takes over after Skew_Time. Give the workers a moment to send it.
+    // takes over after Skew_Time. The adverts are in worker 0's inject ring
+    // now. Stopping the workers waits for each to leave its loop, however
+    // long it was descheduled, and a worker flushes its TX buffers on the
+    // way out; what it never dequeued the control core sends itself, on
+    // worker 0's TX queue, which nobody else uses any more. Only then do
+    // the ports stop.
     backup_->stop();
     control_->shutdown();
-    // Wait (bounded) until worker 0 took the frames, then one more drain
-    // period and a margin: on a loaded machine the worker may be descheduled.
-    for (int i = 0; i < 100 && rte_ring_count(dp_->inject_ring(0)) != 0; ++i) rte_delay_ms(2);
-    rte_delay_ms(20);
+    stop_workers();
+    const unsigned leftover = send_leftover_injects();
+    if (leftover != 0)
+        std::printf("warmgate: %u release frame(s) sent from the control core\n", leftover);
     control_->set_replication(nullptr);
     backup_.reset();
     control_.reset();

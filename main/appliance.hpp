@@ -6,6 +6,7 @@
 // control core; the workers run Worker::run() on the other lcores.
 #pragma once
 
+#include "common/log_limit.hpp"
 #include "config/config.hpp"
 #include "control/cli_server.hpp"
 #include "control/event_loop.hpp"
@@ -42,6 +43,9 @@ class Appliance {
     bool install_config_tables(std::string& error);
     bool launch_workers(std::string& error);
     void stop_workers();
+    // Shutdown, workers stopped: sends what the inject ring still holds (the
+    // priority-0 adverts) from the control core. Returns the frames it sent.
+    unsigned send_leftover_injects();
     void register_commands();
     void register_debug_commands();
 
@@ -57,6 +61,7 @@ class Appliance {
     std::vector<unsigned> worker_lcores_;
     std::atomic<bool> stop_workers_{false};
     control::TimePoint started_{}; // for `display version`'s uptime
+    LogLimiter sighup_log_;        // a stream of SIGHUPs logs one line per second
 
     struct Churn {
         uint64_t rate, count;

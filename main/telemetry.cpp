@@ -16,6 +16,7 @@ using namespace control;
 struct TelemetryBridge::Job {
     proto::Request request;
     CommandResult result;
+    size_t truncated = 0; // tables cut at kMaxRows
     bool done = false;
 };
 
@@ -134,20 +135,24 @@ bool TelemetryBridge::attach(const std::vector<std::string>& displays, std::stri
 bool TelemetryBridge::poll() {
     std::unique_lock lock(mutex_);
     if (pending_.empty()) return false;
-    while (!pending_.empty()) {
-        Job* job = pending_.front();
-        pending_.pop_front();
-        lock.unlock();
-        CommandResult r;
-        try {
-            r = cli_.dispatch(job->request);
-        } catch (const std::exception& e) {
-            r = CommandError{e.what()};
-        }
-        lock.lock();
-        job->result = std::move(r);
-        job->done = true;
+    // One request per loop turn: timers and the CLI run between two.
+    Job* job = pending_.front();
+    pending_.pop_front();
+    lock.unlock();
+    CommandResult r;
+    size_t truncated = 0;
+    try {
+        r = cli_.dispatch(job->request);
+        // Rows read here, on the control thread, and no more than a reply holds.
+        if (auto* report = std::get_if<Report>(&r)) truncated = report->materialize(kMaxRows);
+    } catch (const std::exception& e) {
+        r = CommandError{e.what()};
     }
+    lock.lock();
+    // Out of pending_, the job is ours until done: its requester waits.
+    job->result = std::move(r);
+    job->truncated = truncated;
+    job->done = true;
     done_.notify_all();
     return true;
 }
@@ -169,8 +174,10 @@ int TelemetryBridge::on_request(const char* cmd, const char* params, rte_tel_dat
         self->pending_.push_back(&job);
         self->loop_.wake();
         if (!self->done_.wait_for(lock, std::chrono::seconds(2), [&] { return job.done; })) {
-            std::erase(self->pending_, &job);
-            return -1; // control loop stuck: report an error rather than block telemetry
+            // Control loop stuck: report an error rather than block telemetry.
+            // A job the loop already took is finished first (it writes to it).
+            if (std::erase(self->pending_, &job) != 0) return -1;
+            self->done_.wait(lock, [&] { return job.done; });
         }
     }
     rte_tel_data_start_dict(d);
@@ -179,6 +186,7 @@ int TelemetryBridge::on_request(const char* cmd, const char* params, rte_tel_dat
         return 0;
     }
     const Report& report = std::get<Report>(job.result);
+    if (job.truncated) rte_tel_data_add_dict_u64(d, "rows_truncated", kMaxRows);
     for (const auto& g : report.groups()) {
         if (!g.list) {
             if (g.sections.empty()) continue;

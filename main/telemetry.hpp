@@ -6,6 +6,15 @@
 // bridge hands each request to the control loop and waits (bounded) for the
 // Report, then converts it to rte_tel_data there.
 //
+// Bounded control-core work (docs/architecture.md "Operator interface"): the
+// control loop serves one request per poll() (one loop turn), and a table
+// read on demand (`display arp`) gives at most kMaxRows rows, read on the
+// control thread; the reply then carries "rows_truncated": the table had
+// more (the CLI streams the whole table). DPDK 22.11 keeps no more than
+// RTE_TEL_MAX_DICT_ENTRIES items per dict anyway. At most one request per
+// DPDK telemetry connection waits; it gives up after 2 s unless the control
+// thread is already building its reply.
+//
 // Thread-safety: attach() on the control thread before run(); the static
 // callbacks run on the telemetry thread; poll() runs on the control thread.
 #pragma once
@@ -35,6 +44,8 @@ class TelemetryBridge {
     bool poll();
 
     struct Job;
+    // Rows of a table a telemetry reply carries (RTE_TEL_MAX_DICT_ENTRIES).
+    static constexpr size_t kMaxRows = 256;
 
   private:
     static int on_request(const char* cmd, const char* params, rte_tel_data* d);

@@ -96,9 +96,12 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    // Block the shutdown signals before EAL spawns its threads, so that they
-    // reach the control loop's signalfd and nothing else.
-    wg::control::EventLoop::block_signals({SIGINT, SIGTERM});
+    // Block the shutdown signals (and SIGHUP, logged and ignored) before EAL
+    // spawns its threads, so that they reach the control loop's signalfd and
+    // nothing else. A peer closing a socket we write to is an error return
+    // (EPIPE), never a signal that kills the appliance.
+    wg::control::EventLoop::block_signals({SIGINT, SIGTERM, SIGHUP});
+    std::signal(SIGPIPE, SIG_IGN);
     int eal_argc = int(eal_args.size());
     if (rte_eal_init(eal_argc, eal_args.data()) < 0) {
         std::fprintf(stderr, "warmgate: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
