@@ -151,6 +151,7 @@ private:
     ImportResult out_;
     std::string sysname_;
     bool has_sysname_ = false;
+    bool arp_strict_ = false; // `arp learning strict` (docs/config.md "arp": learning: strict)
     std::vector<IfaceState> ifaces_;
     std::vector<DomainState> domains_;
     std::vector<SslPolicy> policies_;
@@ -360,6 +361,11 @@ bool Importer::global_commands() {
                                          [](ProfileState& p) -> std::string& { return p.profile.name; });
                   block_ = Block::rbp;
               }) ||
+           on("arp learning strict",
+              [&](auto&) {
+                  arp_strict_ = true;
+                  block_ = Block::global;
+              }) ||
            on("return", [&](auto&) { block_ = Block::global; });
 }
 
@@ -515,6 +521,7 @@ ImportResult Importer::finish() {
     Config& c = out_.config;
     if (!has_sysname_) error(0, 0, "no 'sysname' line");
     c.sysname = sysname_;
+    if (arp_strict_) c.arp.learning = ArpOptions::Learning::strict;
 
     std::map<std::string, std::pair<std::string, bool>> ports; // normalised name → (spec, used)
     for (const auto& [name, spec] : opt_.ports) {

@@ -162,6 +162,7 @@ void Service::add_statistics(control::Report& r) const {
     s.add("table_capacity", "Table capacity", uint64_t(store_.capacity()));
     s.add("resolving", "Resolutions pending", uint64_t(pending_.size()));
     s.add("busy_queue", "Busy writes queued", uint64_t(retry_q_.size()));
+    s.add("verifying", "MAC moves being verified", uint64_t(verifying_.size()));
     s.add("change_seq", "Last change", seq_);
     control::Record rx;
     rx.add_counters(kRxCounterInfo, rx_.v);

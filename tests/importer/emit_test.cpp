@@ -121,6 +121,12 @@ Config every_field() {
                     {ip("10.1.1.51"), *Mac::parse("02:00:00:00:00:51"), "GigabitEthernet0/1/0"},
                     {ip("192.0.2.254"), *Mac::parse("02:00:00:00:fe:01"), "GigabitEthernet0/2/0"}};
     c.arp = ArpOptions{86400, 0, 10, 0};
+    c.arp.learning = ArpOptions::Learning::strict;
+    c.arp.mac_move = ArpOptions::MacMove::fixed_mac;
+    c.arp.mac_move_verify_ms = 10000;
+    c.arp.max_per_interface = 4096;
+    c.arp.learn_per_s = 0;
+    c.arp.learn_per_source_per_s = 1;
     std::string certs = lab_dir() + "/certs/";
     c.pki_domain = {{"domain1", certs + "ca.pem", certs + "deviceA.pem", certs + "deviceA.key"}};
     c.ssl_policy = {{"policy1", "domain1", ""}};
@@ -155,6 +161,7 @@ TEST(EmitRoundTrip, EveryFieldComesBack) {
     EXPECT_THAT(yaml, HasSubstr("        garp: {count: 0, interval_ms: 10, refresh_s: 3600}\n"));
     EXPECT_THAT(yaml,
                 HasSubstr("arp:\n  age_s: 86400\n  probe_before_s: 0\n  probes: 10\n  requests_per_s: 0\n"));
+    EXPECT_THAT(yaml, HasSubstr("  learning: strict\n  mac_move: fixed-mac\n  mac_move_verify_ms: 10000\n"));
 }
 
 // A follower is written with what it uses only: the loader refuses the

@@ -113,6 +113,12 @@ void expect_config_eq(const Config& a, const Config& e) {
     EXPECT_EQ(a.arp.probe_before_s, e.arp.probe_before_s);
     EXPECT_EQ(a.arp.probes, e.arp.probes);
     EXPECT_EQ(a.arp.requests_per_s, e.arp.requests_per_s);
+    EXPECT_EQ(a.arp.learning, e.arp.learning);
+    EXPECT_EQ(a.arp.mac_move, e.arp.mac_move);
+    EXPECT_EQ(a.arp.mac_move_verify_ms, e.arp.mac_move_verify_ms);
+    EXPECT_EQ(a.arp.max_per_interface, e.arp.max_per_interface);
+    EXPECT_EQ(a.arp.learn_per_s, e.arp.learn_per_s);
+    EXPECT_EQ(a.arp.learn_per_source_per_s, e.arp.learn_per_source_per_s);
     ASSERT_EQ(a.interfaces.size(), e.interfaces.size());
     for (size_t i = 0; i < e.interfaces.size(); ++i) expect_interface_eq(a.interfaces[i], e.interfaces[i]);
     ASSERT_EQ(a.routes.size(), e.routes.size());

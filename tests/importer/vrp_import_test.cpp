@@ -207,6 +207,18 @@ TEST(Semantics, SimpleAuthenticationAndBatchBackup) {
     EXPECT_EQ(auth.key, "12345678");
 }
 
+// VRP's `arp learning strict` is the loader's `arp: {learning: strict}`
+// (docs/config.md "arp"); without it the default (rfc826) stays.
+TEST(Semantics, ArpLearningStrict) {
+    ImportResult r = import_vrp("sysname D\n"
+                                "arp learning strict\n",
+                                "t.vrp", {});
+    EXPECT_THAT(strs(r.errors), ElementsAre());
+    EXPECT_THAT(strs(r.warnings), ElementsAre());
+    EXPECT_EQ(r.config.arp.learning, ArpOptions::Learning::strict);
+    EXPECT_EQ(import_vrp("sysname D\n", "t.vrp", {}).config.arp.learning, ArpOptions::Learning::rfc826);
+}
+
 // Indentation decides only between a block's command and a global one:
 // an interface's indented `remote-backup-profile` binds, an unindented one
 // opens a profile block even without a `#` before it.
