@@ -80,6 +80,17 @@ double real(const YAML::Node& n) {
     return n && n.IsScalar() ? n.as<double>(0) : 0;
 }
 
+// n[path...], or a null node as soon as a step is not a map (a device that
+// did not answer): a const YAML::Node's operator[] on a null throws.
+YAML::Node sub(const YAML::Node& n, std::initializer_list<const char*> path) {
+    YAML::Node cur = n;
+    for (const char* k : path) {
+        if (!cur.IsMap() || !cur[k]) return YAML::Node();
+        cur = cur[k];
+    }
+    return cur;
+}
+
 // The first scalar named `key` anywhere under `n` (counters move between
 // sections as the product grows; the figures only need to be found). A
 // default YAML::Node is a defined null, so the test is IsScalar().
@@ -296,13 +307,15 @@ class HostileLab : public ::testing::Test {
             if (g["vrid"] && g["vrid"].as<unsigned>() == 1) return g;
         return YAML::Node();
     }
-    static uint64_t gc(const YAML::Node& g, const char* key) { return num(g["counters"][key]); }
+    static uint64_t gc(const YAML::Node& g, const char* key) {
+        return g.IsMap() && g["counters"].IsMap() ? num(g["counters"][key]) : 0;
+    }
 
     Macs macs(char d) {
         Macs m;
         const YAML::Node a = lab_->json(d, {"display", "arp"});
-        if (!a.IsMap() || !a["arp"] || !a["arp"]["entries"]) return m;
-        for (const auto& e : a["arp"]["entries"])
+        if (!a.IsMap() || !a["arp"] || !sub(a, {"arp", "entries"})) return m;
+        for (const auto& e : sub(a, {"arp", "entries"}))
             m[text(e["ip_address"])] = {text(e["mac_address"]), text(e["type"])};
         return m;
     }
@@ -345,7 +358,7 @@ class HostileLab : public ::testing::Test {
     // `display statistics` punt figures that grew (fast path and control).
     std::string punt_growth(const YAML::Node& s0, const YAML::Node& s1) {
         return "rx +" + std::to_string(total(s1, "rx") - total(s0, "rx")) + ", punt drops:" +
-               grown(s0["total"], s1["total"], "punt") + "; control:" + grown(s0["control"], s1["control"], "punt");
+               grown(sub(s0, {"total"}), sub(s1, {"total"}), "punt") + "; control:" + grown(sub(s0, {"control"}), sub(s1, {"control"}), "punt");
     }
 
     Clock::time_point started_;
@@ -364,6 +377,7 @@ TEST_F(HostileLab, ArpFloodNoSplitBrain) {
     const YAML::Node a0 = group1('a'), b0 = group1('b');
     const YAML::Node s0a = lab_->stats('a'), s0b = lab_->stats('b');
     const YAML::Node r0a = arp_stats('a'), r0b = arp_stats('b');
+    const size_t log_a0 = log_lines('a'), log_b0 = log_lines('b');
     auto& flood = attack_background(
         "wg-lsw", {"arp-flood", "--iface", "atk0", "--rate", std::to_string(kRate), "--seconds",
                    std::to_string(kSeconds), "--senders", "10.1.128.1-10.1.255.254", "--targets",
@@ -381,14 +395,15 @@ TEST_F(HostileLab, ArpFloodNoSplitBrain) {
     const YAML::Node r1a = arp_stats('a'), r1b = arp_stats('b');
     const Transitions t = transitions(a0, b0, a1, b1);
     const double achieved = real(out["achieved_pps"]);
+    const size_t lines_a = log_lines('a') - log_a0, lines_b = log_lines('b') - log_b0;
     std::printf("[hostile] arp-flood: offered %u/s for %u s, achieved %.0f/s (%llu frames sent, %llu refused by "
-                "the kernel); %s\n  during: %s\n  after: %s\n  DeviceA %s; arp entries %s, arp counters:%s\n  "
-                "DeviceB %s; arp entries %s, arp counters:%s\n",
+                "the kernel); %s; log lines A +%zu, B +%zu\n  during: %s\n  after: %s\n  DeviceA %s; arp entries "
+                "%s, arp counters:%s\n  DeviceB %s; arp entries %s, arp counters:%s\n",
                 kRate, kSeconds, achieved, (unsigned long long)num(out["sent"]),
-                (unsigned long long)num(out["send_failed"]), t.brief().c_str(), w.brief().c_str(),
-                w2.brief().c_str(), punt_growth(s0a, s1a).c_str(), text(r1a["arp"]["entries"]).c_str(),
-                grown(r0a["arp"]["counters"], r1a["arp"]["counters"]).c_str(), punt_growth(s0b, s1b).c_str(),
-                text(r1b["arp"]["entries"]).c_str(), grown(r0b["arp"]["counters"], r1b["arp"]["counters"]).c_str());
+                (unsigned long long)num(out["send_failed"]), t.brief().c_str(), lines_a, lines_b, w.brief().c_str(),
+                w2.brief().c_str(), punt_growth(s0a, s1a).c_str(), text(sub(r1a, {"arp", "entries"})).c_str(),
+                grown(sub(r0a, {"arp", "counters"}), sub(r1a, {"arp", "counters"})).c_str(), punt_growth(s0b, s1b).c_str(),
+                text(sub(r1b, {"arp", "entries"})).c_str(), grown(sub(r0b, {"arp", "counters"}), sub(r1b, {"arp", "counters"})).c_str());
     EXPECT_GE(achieved, kMinRate) << "the flood reached only " << achieved << " frames/s of " << kRate
                                   << " offered: the lab machine is too slow for this case to mean much";
     Watch both = w;
@@ -397,6 +412,9 @@ TEST_F(HostileLab, ArpFloodNoSplitBrain) {
     both.b_master += w2.b_master;
     both.timeline += " | after:" + w2.timeline;
     expect_no_transition(t, both, "during an ARP flood");
+    // Rate-limited logging: one line per reason per interval, whatever the flood.
+    EXPECT_LT(lines_a + lines_b, 200u) << "the devices logged " << lines_a << " + " << lines_b
+                                       << " lines during the flood";
 }
 
 // 2. ARP spoofing: one gratuitous reply per learned host claims it for the
@@ -472,8 +490,8 @@ TEST_F(HostileLab, ArpSpoofRefusedRealMoveTaken) {
                 (unsigned long long)num(spoof["sent"]), kHosts, moved_a, moved_b, lost_a, lost_b, moved.c_str(),
                 old_mac.c_str(), kMovedMac, a1.count(moved) ? a1[moved].mac.c_str() : "(none)",
                 b1.count(moved) ? b1[moved].mac.c_str() : "(none)", move_s,
-                grown(r0a["arp"]["counters"], r1a["arp"]["counters"]).c_str(),
-                grown(r0b["arp"]["counters"], r1b["arp"]["counters"]).c_str());
+                grown(sub(r0a, {"arp", "counters"}), sub(r1a, {"arp", "counters"})).c_str(),
+                grown(sub(r0b, {"arp", "counters"}), sub(r1b, {"arp", "counters"})).c_str());
     EXPECT_EQ(moved_a, 0u) << "DeviceA took spoofed moves of hosts that still answer:" << sample_a;
     EXPECT_EQ(moved_b, 0u) << "DeviceB installed spoofed moves:" << sample_b;
     EXPECT_EQ(lost_a + lost_b, 0u) << "the spoof removed entries (A " << lost_a << ", B " << lost_b << ")";
@@ -506,8 +524,8 @@ TEST_F(HostileLab, AddressClaimDefended) {
     const YAML::Node r1a = arp_stats('a'), r1b = arp_stats('b');
     const Transitions t = transitions(a0, b0, group1('a'), group1('b'));
     std::printf("[hostile] address-claim:%s %s\n  DeviceA arp counters:%s\n  DeviceB arp counters:%s\n",
-                figures.c_str(), t.brief().c_str(), grown(r0a["arp"]["counters"], r1a["arp"]["counters"]).c_str(),
-                grown(r0b["arp"]["counters"], r1b["arp"]["counters"]).c_str());
+                figures.c_str(), t.brief().c_str(), grown(sub(r0a, {"arp", "counters"}), sub(r1a, {"arp", "counters"})).c_str(),
+                grown(sub(r0b, {"arp", "counters"}), sub(r1b, {"arp", "counters"})).c_str());
     for (const char* ip : {kAddrA, kAddrB, kVip})
         EXPECT_GE(defences[ip], 1u) << "nobody defended " << ip << " against the claim for " << kAttackerMac;
     for (const char d : {'a', 'b'}) {
@@ -543,7 +561,7 @@ TEST_F(HostileLab, SyncPortStrangersDropNoSession) {
     const YAML::Node va1 = lab_->service('a'), vb1 = lab_->service('b');
     const YAML::Node pa = lab_->profile('a'), pb = lab_->profile('b');
     auto delta = [](const YAML::Node& v0, const YAML::Node& v1, const char* k) {
-        return num(v1["counters"][k]) - num(v0["counters"][k]);
+        return num(sub(v1, {"counters", k})) - num(sub(v0, {"counters", k}));
     };
     const uint64_t drops = delta(va0, va1, "sessions_down") + delta(vb0, vb1, "sessions_down");
     const uint64_t ups = delta(va0, va1, "sessions_up") + delta(vb0, vb1, "sessions_up");
@@ -554,13 +572,13 @@ TEST_F(HostileLab, SyncPortStrangersDropNoSession) {
                 (unsigned long long)num(out["connected"]), kConnects, (unsigned long long)num(out["refused"]),
                 (unsigned long long)num(out["failed"]), real(out["seconds"]), (unsigned long long)drops,
                 (unsigned long long)ups, lines_a, lines_b, text(pa["local_digest"]).c_str(),
-                text(pb["local_digest"]).c_str(), grown(va0["counters"], va1["counters"]).c_str(),
-                grown(vb0["counters"], vb1["counters"]).c_str());
+                text(pb["local_digest"]).c_str(), grown(sub(va0, {"counters"}), sub(va1, {"counters"})).c_str(),
+                grown(sub(vb0, {"counters"}), sub(vb1, {"counters"})).c_str());
     EXPECT_GE(num(out["connected"]), 1u) << "no connect reached the sync port: the case tested nothing";
     EXPECT_EQ(drops, 0u) << "strangers at the sync port dropped the session: A " << brief_service(va1) << "; B "
                          << brief_service(vb1);
     EXPECT_EQ(ups, 0u) << "the session was replaced or re-established: A " << brief_service(va1);
-    EXPECT_EQ(text(va1["tcp_state"]), "connected") << brief_service(va1);
+    EXPECT_EQ(text(sub(va1, {"tcp_state"})), "connected") << brief_service(va1);
     EXPECT_EQ(text(pa["local_digest"]), text(pb["local_digest"])) << "digests differ after the strangers";
     EXPECT_EQ(text(pb["in_sync"]), "true") << brief_profile(pb);
     // Rate-limited logging: one line per reason per interval, not one per connect.
@@ -619,11 +637,11 @@ TEST_F(HostileLab, PipelinedCliKeepsVrrp) {
     std::printf("[hostile] cli-pipeline: %u pipelined 'display arp' over %s entries, client never reading for %lld "
                 "s; another client answered %u of %u, slowest %.2f s; DeviceA RSS %llu -> max %llu -> %llu kB; %s\n"
                 "  during: %s\n  display cli: %s\n",
-                kRequests, text(r0["arp"]["entries"]).c_str(), (long long)std::chrono::seconds(kHold).count(),
+                kRequests, text(sub(r0, {"arp", "entries"})).c_str(), (long long)std::chrono::seconds(kHold).count(),
                 answered, asked, worst_s, (unsigned long long)rss0, (unsigned long long)rss_max,
                 (unsigned long long)rss1, t.brief().c_str(), w.brief().c_str(),
                 cli.IsMap() ? grown(YAML::Node(), cli).c_str() : "(no such command)");
-    EXPECT_GE(num(r0["arp"]["entries"]), uint64_t(kStatic)) << "DeviceA's table is not large: the case is weak";
+    EXPECT_GE(num(sub(r0, {"arp", "entries"})), uint64_t(kStatic)) << "DeviceA's table is not large: the case is weak";
     EXPECT_EQ(answered, asked) << "another client was not answered while the greedy one held";
     EXPECT_LT(worst_s, 1.5) << "another client waited " << worst_s << " s";
     EXPECT_LT(rss_max - std::min(rss_max, rss0), uint64_t(64 * 1024))
@@ -656,7 +674,7 @@ TEST_F(HostileLab, ReplayedAdvertWithPeers) {
                 "+%llu; %s\n  DeviceA receive:%s\n  during: %s\n  after: %s\n",
                 (unsigned long long)num(out["sent"]), text(out["captured_from"]).c_str(),
                 text(out["priority"]).c_str(), text(out["replayed_src"]).c_str(), (unsigned long long)not_peer,
-                t.brief().c_str(), grown(v0["receive"], v1["receive"]).c_str(), w.brief().c_str(),
+                t.brief().c_str(), grown(sub(v0, {"receive"}), sub(v1, {"receive"})).c_str(), w.brief().c_str(),
                 w2.brief().c_str());
     EXPECT_GE(not_peer, num(out["sent"]) / 2)
         << "DeviceA did not count the replays as adverts from a source outside its peers (display vrrp verbose, "
@@ -666,6 +684,41 @@ TEST_F(HostileLab, ReplayedAdvertWithPeers) {
     both.b_master += w2.b_master;
     both.timeline += " | after:" + w2.timeline;
     expect_no_transition(t, both, "while a replayed advert claimed the group");
+}
+
+// 8. Signals an operator (or a careless script) sends: SIGHUP to the Master
+// must not kill it nor cost it Mastership; SIGTERM must release Mastership
+// with a priority-0 advert (RFC 5798 §6.4.3) that the Backup hears, so it
+// takes over after its skew time instead of Master_Down_Interval.
+TEST_F(HostileLab, SignalsHupIgnoredTermReleases) {
+    ASSERT_NO_FATAL_FAILURE(bring_up(10, 10));
+    std::string why, seen;
+    const YAML::Node a0 = group1('a'), b0 = group1('b');
+    const long pid = device_pid('a');
+    ASSERT_GT(pid, 1);
+    ASSERT_EQ(kill(pid_t(pid), SIGHUP), 0);
+    const auto until = Clock::now() + 4s;
+    const Watch w = watch([&] { return Clock::now() >= until; });
+    const bool alive = kill(pid_t(pid), 0) == 0;
+    const YAML::Node a1 = group1('a'), b1 = group1('b');
+    const Transitions t = transitions(a0, b0, a1, b1);
+    EXPECT_TRUE(alive) << "SIGHUP killed DeviceA";
+    expect_no_transition(t, w, "after SIGHUP to the Master");
+
+    const auto term = Clock::now();
+    ASSERT_TRUE(lab_->sh({"stop", "a"}, why)) << why; // SIGTERM, then waits for the exit
+    const bool b_master = lab_->wait_state('b', "master", 10s, seen);
+    const double takeover_s = secs(Clock::now() - term);
+    const YAML::Node b2 = group1('b');
+    const uint64_t zero_heard = gc(b2, "priority_zero_received") - gc(b1, "priority_zero_received");
+    std::printf("[hostile] signals: SIGHUP: DeviceA %s, %s; %s\n  SIGTERM: DeviceB heard %llu priority-0 adverts, "
+                "Master %.2f s after the signal (skew time %s, Master_Down_Interval %s)\n",
+                alive ? "alive" : "gone", w.brief().c_str(), t.brief().c_str(), (unsigned long long)zero_heard,
+                takeover_s, text(b2["skew_time"]).c_str(), text(b2["master_down_interval"]).c_str());
+    EXPECT_GE(zero_heard, 1u) << "DeviceB heard no priority-0 advert when DeviceA stopped on SIGTERM";
+    EXPECT_TRUE(b_master) << "DeviceB is '" << seen << "' 10 s after DeviceA's SIGTERM";
+    EXPECT_LT(takeover_s, 3.0) << "DeviceB took over only after " << takeover_s
+                               << " s: as if no priority-0 advert had been sent (Master_Down_Interval 3.6 s)";
 }
 
 // 7. Config files of 160k keys: `warmgate-config check` answers within a

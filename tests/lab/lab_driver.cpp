@@ -329,11 +329,13 @@ std::string Lab::diagnostics() {
             }
             out += "service: " + brief_service(service(d)) + "\n";
             const YAML::Node st = stats(d);
+            // A device that does not answer gives a null node: no nested [] on it.
+            const YAML::Node ctl = st.IsMap() && st["control"].IsMap() ? st["control"] : YAML::Node();
             out += "statistics: forwarded " + std::to_string(total(st, "forwarded")) + ", arp_miss " +
                    std::to_string(total(st, "arp_miss")) + ", drop_not_master " +
                    std::to_string(total(st, "drop_not_master")) + ", held_dropped " +
-                   text(st["control"]["held_dropped"]) + ", adjacency_entries " +
-                   text(st["control"]["adjacency_entries"]) + "\n";
+                   (ctl.IsMap() ? text(ctl["held_dropped"]) : "") + ", adjacency_entries " +
+                   (ctl.IsMap() ? text(ctl["adjacency_entries"]) : "") + "\n";
         }
         const auto lines = apptest::lines_of(read_file(dir_ + "/" + std::string(1, d) + ".log"));
         out += "-- tail of " + dir_ + "/" + std::string(1, d) + ".log\n";
