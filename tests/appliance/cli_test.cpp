@@ -2,6 +2,7 @@
 // warmgatectl's text and --json answers from a running warmgate on null
 // devices, its errors and exit codes, and the control socket's lifecycle
 // (one server per socket, gone after shutdown).
+#include "config/punt.hpp"
 #include "tests/appliance/harness.hpp"
 #include "tests/appliance/packets.hpp"
 
@@ -147,6 +148,13 @@ TEST_F(LiveCli, DisplayStatisticsJsonHasEveryCounterAtZero) {
     const YAML::Node j = ctl_json(*dir_, socket_, {"display", "statistics"});
     for (const char* key : {"rx", "tx", "forwarded", "punted", "arp_miss", "drop_not_master"})
         EXPECT_EQ(total_counter(j, key), 0u) << key;
+    // Control-plane policing: two counters per punt class, one per ring.
+    for (const auto& c : kPuntClassInfo)
+        for (const std::string prefix : {"punted_", "drop_policer_"})
+            EXPECT_EQ(total_counter(j, prefix + std::string(c.name)), 0u) << prefix << c.name;
+    for (const char* key : {"drop_punt_ring_full", "drop_punt_priority_ring_full"})
+        EXPECT_EQ(total_counter(j, key), 0u) << key;
+    EXPECT_EQ(j["control"]["punt_priority"].as<uint64_t>(), 0u) << j;
     ASSERT_EQ(j["workers"].size(), 1u) << j;
     EXPECT_EQ(j["workers"][0]["lcore"].as<unsigned>(), 1u) << "the worker runs on the second lcore of -l 0-1";
     EXPECT_TRUE(j["control"]["adjacency_capacity"].as<uint64_t>() > 0) << j;
