@@ -264,8 +264,11 @@ class ControlOnTheWire : public testing::Test {
 
 // Case 1: a request for the interface address is answered from the port MAC
 // and its sender learned; a gratuitous ARP with a new MAC moves the entry
-// (counted); a reply whose Ethernet source differs from its sender MAC is
-// learned from the ARP body (RFC 5798 §8.1.2: VRRP routers send such frames).
+// (counted) once the old MAC, asked by unicast, stayed silent for
+// arp.mac_move_verify_ms (nothing answers for it on this wire; docs/config.md
+// "Learning policy"); a reply to us whose Ethernet source differs from its
+// sender MAC is learned from the ARP body (RFC 5798 §8.1.2: VRRP routers send
+// such frames).
 TEST_F(ControlOnTheWire, ArpLearnedFromFramesAndMacChangeCounted) {
     ASSERT_NO_FATAL_FAILURE(start_warmgate(""));
 
