@@ -400,3 +400,17 @@ TEST(ReportStream, AReportWithoutSourceIsOnePiece) {
     EXPECT_FALSE(s.next(out, 1));
     EXPECT_EQ(out, render_text(r));
 }
+
+TEST(ReportStream, MaterializeCapsASourcedTableAndSaysSo) {
+    auto src = std::make_shared<CountingRows>(1000);
+    Report r = stream_report(src, false, true);
+    EXPECT_EQ(r.materialize(256), 1u); // cut short
+    const auto* t = std::get_if<Table>(&r.sections()[0].find("entries")->value);
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(t->rows().size(), 256u); // the static row counts
+    EXPECT_EQ(t->source(), nullptr);
+    EXPECT_LE(src->read, 256u);
+    Report small = stream_report(std::make_shared<CountingRows>(10), false, false);
+    EXPECT_EQ(small.materialize(10), 0u); // exactly at the cap: complete
+    EXPECT_EQ(render_text(small), render_text(materialized(10, false, false)));
+}
