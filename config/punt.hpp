@@ -25,12 +25,14 @@ namespace wg {
     X(__VA_ARGS__ __VA_OPT__(, ) vrrp, true, 2000, 200, "VRRP adverts (IP protocol 112 to 224.0.0.18)")      \
     X(__VA_ARGS__ __VA_OPT__(, ) arp_reply_to_us, true, 2000, 200,                                           \
       "ARP replies whose target is one of our addresses or VIPs")                                            \
-    X(__VA_ARGS__ __VA_OPT__(, ) arp_request, false, 5000, 500, "ARP requests for one of our addresses or VIPs") \
+    X(__VA_ARGS__ __VA_OPT__(, ) arp_request, false, 5000, 500,                                              \
+      "ARP requests for one of our addresses or VIPs")                                                       \
     X(__VA_ARGS__ __VA_OPT__(, ) arp_other, false, 2000, 200,                                                \
       "other ARP: requests between other hosts, gratuitous ARP, other replies, malformed")                   \
     X(__VA_ARGS__ __VA_OPT__(, ) resolve, false, 10000, 1000,                                                \
-      "forwarded packets whose next hop has no adjacency (arp_miss)")                                       \
-    X(__VA_ARGS__ __VA_OPT__(, ) local, false, 1000, 100, "IPv4 to one of our addresses or VIPs (ICMP echo)") \
+      "forwarded packets whose next hop has no adjacency (arp_miss)")                                        \
+    X(__VA_ARGS__ __VA_OPT__(, ) local, false, 1000, 100,                                                    \
+      "IPv4 to one of our addresses or VIPs (ICMP echo)")                                                    \
     X(__VA_ARGS__ __VA_OPT__(, ) ttl_exceeded, false, 200, 100,                                              \
       "forwarded packets whose TTL expired (for ICMP time-exceeded)")
 
@@ -71,7 +73,8 @@ using PuntPolicers = std::array<PuntPolicer, kPuntClassCount>;
 
 inline constexpr PuntPolicers punt_policer_defaults() {
     PuntPolicers p{};
-    for (unsigned i = 0; i < kPuntClassCount; ++i) p[i] = {kPuntClassInfo[i].rate_pps, kPuntClassInfo[i].burst};
+    for (unsigned i = 0; i < kPuntClassCount; ++i)
+        p[i] = {kPuntClassInfo[i].rate_pps, kPuntClassInfo[i].burst};
     return p;
 }
 

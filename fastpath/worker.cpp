@@ -2,9 +2,9 @@
 
 #include "fastpath/ipv4.hpp"
 
+#include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
-#include <rte_arp.h>
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>

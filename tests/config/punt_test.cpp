@@ -17,9 +17,13 @@ interfaces:
     address: 10.1.1.1/24
 )";
 
-std::string with(std::string_view extra) { return std::string(kSmall) + std::string(extra); }
+std::string with(std::string_view extra) {
+    return std::string(kSmall) + std::string(extra);
+}
 
-const PuntPolicer& policer(const config::Config& c, PuntClass cls) { return c.dataplane.punt[unsigned(cls)]; }
+const PuntPolicer& policer(const config::Config& c, PuntClass cls) {
+    return c.dataplane.punt[unsigned(cls)];
+}
 
 TEST(Punt, DefaultsComeFromTheClassList) {
     const auto r = config::load_string(kSmall, "t.yaml", "/nonexistent");
@@ -50,23 +54,28 @@ TEST(Punt, PartialOverridesKeepTheOtherDefaults) {
 }
 
 TEST(Punt, RangeAndShapeErrorsAreLocated) {
-    auto punt = [](std::string_view body) { return errors_of(with("dataplane:\n  punt:\n" + std::string(body))); };
+    auto punt = [](std::string_view body) {
+        return errors_of(with("dataplane:\n  punt:\n" + std::string(body)));
+    };
     EXPECT_EQ(punt("    vrrp: {rate_pps: 0}\n"),
               Lines{"8:22: dataplane.punt.vrrp.rate_pps 0 out of range 1..10000000"});
     EXPECT_EQ(punt("    resolve: {rate_pps: 10000001}\n"),
               Lines{"8:25: dataplane.punt.resolve.rate_pps 10000001 out of range 1..10000000"});
-    EXPECT_EQ(punt("    local: {burst: 0}\n"), Lines{"8:20: dataplane.punt.local.burst 0 out of range 1..65536"});
+    EXPECT_EQ(punt("    local: {burst: 0}\n"),
+              Lines{"8:20: dataplane.punt.local.burst 0 out of range 1..65536"});
     EXPECT_EQ(punt("    ttl_exceeded:\n      burst: 65537\n"),
               Lines{"9:14: dataplane.punt.ttl_exceeded.burst 65537 out of range 1..65536"});
     EXPECT_EQ(punt("    arp_other: {rate_pps: \"5\"}\n"),
               Lines{"8:27: dataplane.punt.arp_other.rate_pps must be an integer, got quoted string '5'"});
     EXPECT_EQ(punt("    vrrp: {rate: 5}\n"),
               Lines{"8:12: unknown key 'rate' in dataplane.punt.vrrp (expected one of: rate_pps, burst)"});
-    EXPECT_EQ(punt("    arp: {rate_pps: 5}\n"),
-              Lines{"8:5: unknown punt class 'arp' in dataplane.punt (expected one of: vrrp, arp_reply_to_us, "
-                    "arp_request, arp_other, resolve, local, ttl_exceeded)"});
+    EXPECT_EQ(
+        punt("    arp: {rate_pps: 5}\n"),
+        Lines{"8:5: unknown punt class 'arp' in dataplane.punt (expected one of: vrrp, arp_reply_to_us, "
+              "arp_request, arp_other, resolve, local, ttl_exceeded)"});
     EXPECT_EQ(punt("    vrrp: 5\n"), Lines{"8:11: dataplane.punt.vrrp must be a map, got '5'"});
-    EXPECT_EQ(errors_of(with("dataplane: {punt: [1]}\n")), Lines{"6:19: dataplane.punt must be a map, got a list"});
+    EXPECT_EQ(errors_of(with("dataplane: {punt: [1]}\n")),
+              Lines{"6:19: dataplane.punt must be a map, got a list"});
     EXPECT_EQ(punt("    vrrp: {burst: 1}\n    vrrp: {burst: 2}\n"),
               Lines{"9:5: duplicate key 'vrrp' in dataplane.punt (first at 8:5)"});
     // All errors in one run, in document order.
