@@ -253,12 +253,20 @@ struct Device {
         holds.clear();
         profile->on_preempt_hold_change([this](bool h) { holds.push_back(h); });
     }
-    // A host announces itself (gratuitous ARP): learned, or a MAC move.
+    Ipv4 address_of(const char* ifname) const {
+        for (const auto& i : ifaces)
+            if (i.name == ifname) return i.address.addr;
+        return Ipv4{};
+    }
+    // A host asks for our address (RFC 826: we are the target, so the
+    // default learning rule takes it): learned, or a MAC move (taken at once:
+    // the devices run `mac_move: none`, see PairTest).
     void learn(uint32_t i, Time now, uint8_t variant = 0, const char* ifname = kUserIf) {
-        arp->on_frame(ifindex(ifname), arp::encode(arp::gratuitous(host_mac(i, variant), host_ip(i))), now);
+        arp->on_frame(ifindex(ifname),
+                      arp::encode(arp::request(host_mac(i, variant), host_ip(i), address_of(ifname))), now);
     }
     void announce(const char* ifname, Ipv4 ip, const Mac& m) {
-        arp->on_frame(ifindex(ifname), arp::encode(arp::gratuitous(m, ip)), now_of());
+        arp->on_frame(ifindex(ifname), arp::encode(arp::request(m, ip, address_of(ifname))), now_of());
     }
     // Takes host i out of the replicated set (a static entry replaces it, then goes).
     void forget(uint32_t i, Time now, const char* ifname = kUserIf) {
@@ -291,6 +299,11 @@ class PairTest : public ::testing::Test {
                     {1, kExtraIf, *Prefix::parse("198.51.100.2/24")},
                     {5, kUserIf, *Prefix::parse("10.255.255.254/8")}};
         for (Device* d : {&a, &b}) {
+            // Replication is under test, not the learning policy: hosts are
+            // learned as fast as the tests announce them, and moves are taken.
+            d->arp_opts.learn_per_s = 0;
+            d->arp_opts.learn_per_source_per_s = 0;
+            d->arp_opts.mac_move = arp::MacMove::none;
             d->popts.name = "profile1";
             d->popts.service = "service1";
             d->popts.backup_id = 10;
