@@ -26,7 +26,8 @@
 //     ack or a resync request (a Slave never sends data);
 //   - counters agree with what was delivered and sent (snapshots, batches,
 //     digest checks, installs, acks, resync requests);
-//   - in sync or holding preemption only while the session is up;
+//   - in sync or holding preemption only while the session is up (or failed
+//     by the profile and its on_down not yet delivered, as with the RBS);
 //   - after tick(now), no deadline is due already (no busy loop).
 #include "control/arp/service.hpp"
 #include "control/frame_io.hpp"
@@ -79,6 +80,7 @@ struct Sink final : control::FrameSink {
 // The RBS as the profile sees it: up or not, and what it was given to send.
 struct Link final : Channel {
     bool is_up = false;
+    bool pending_down = false; // fail() was called: on_down comes from the loop
     std::map<wire::Type, uint64_t> sent;
     uint64_t fails = 0;
 
@@ -103,6 +105,7 @@ struct Link final : Channel {
     void fail(std::string_view) override {
         ++fails;
         is_up = false; // as the RBS: down at once, on_down from the loop
+        pending_down = true;
     }
 };
 
@@ -152,9 +155,20 @@ struct Slave {
     }
     ~Slave() { arp->set_change_listener(nullptr); }
 
-    void reconnect() {
+    // The loop's next turn: a session the profile failed ends now.
+    void settle() {
+        if (!link.pending_down) return;
+        link.pending_down = false;
+        down("fuzz: failed by the profile");
+    }
+    void down(std::string_view why) {
         link.is_up = false;
-        profile->on_down("fuzz: session cut");
+        profile->on_down(why);
+        check(!profile->in_sync() && !profile->preempt_hold());
+    }
+    void reconnect() {
+        settle();
+        if (link.is_up) down("fuzz: session cut");
         link.is_up = true;
         profile->on_up();
     }
@@ -213,7 +227,7 @@ struct Slave {
         check(got(ProfileCounter::acks) >= n_out(wire::Type::ack));
         check(got(ProfileCounter::resyncs_requested) >= n_out(wire::Type::resync_request));
         check(got(ProfileCounter::snapshots_sent) == 0 && got(ProfileCounter::batches_sent) == 0);
-        if (profile->in_sync() || profile->preempt_hold()) check(link.is_up);
+        if (profile->in_sync() || profile->preempt_hold()) check(link.is_up || link.pending_down);
     }
 };
 
@@ -240,6 +254,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto byte = [&]() -> uint8_t { return i < size ? data[i++] : 0; };
     // Bounded work per input: at most this many records.
     for (int records = 0; i < size && records < 4096; ++records) {
+        s.settle();
         const uint8_t c = byte();
         switch (c % 8) {
         case 0:
