@@ -20,9 +20,10 @@ namespace wg::config::detail {
 // block collections by indentation (each deeper indentation, and each
 // compact "- " or "? " that opens a collection on the same line, is one
 // level) plus the open flow collections ('[' and '{') around that point.
-// Quoted scalars, comments and block scalars (| and >) are skipped. The
-// count is an approximation of yaml-cpp's (a sequence at its parent key's
-// indentation adds no level), never an over-count of valid nesting.
+// Quoted scalars, comments, block scalars (| and >) and the brackets
+// inside plain scalars are skipped. The count approximates yaml-cpp's: a
+// sequence at its parent key's indentation adds no level, and each line of
+// a multi-line plain scalar indented deeper than the last adds one.
 // nullopt: within bounds.
 std::optional<Loc> nesting_exceeds(std::string_view text, unsigned max_depth);
 
