@@ -14,7 +14,8 @@ std::string shown(std::string_view value) {
     if (value.size() > kShownMaxChars) {
         size_t cut = kShownHeadChars;
         // Back up over UTF-8 continuation bytes (10xxxxxx): never half a character.
-        while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80) --cut;
+        while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80)
+            --cut;
         head = value.substr(0, cut);
     }
     std::string out;

@@ -30,9 +30,9 @@ inline constexpr unsigned kLoadMaxDepthDefault = 64;
 inline constexpr size_t kLoadMaxNodesDefault = 500000;
 
 struct LoadLimits {
-    size_t max_bytes = kLoadMaxBytesDefault;     // file size; checked before reading further
-    unsigned max_depth = kLoadMaxDepthDefault;   // nesting levels (indentation and [ { )
-    size_t max_nodes = kLoadMaxNodesDefault;     // scalars, lists and maps, keys included
+    size_t max_bytes = kLoadMaxBytesDefault;   // file size; checked before reading further
+    unsigned max_depth = kLoadMaxDepthDefault; // nesting levels (indentation and [ { )
+    size_t max_nodes = kLoadMaxNodesDefault;   // scalars, lists and maps, keys included
 };
 
 // Reads and validates FILE. Relative certificate paths are resolved against

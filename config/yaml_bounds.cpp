@@ -14,7 +14,9 @@ namespace wg::config::detail {
 
 namespace {
 
-bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+bool blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 // Where a node may start, given the last significant character before it
 // ('\0': none on this line yet).
@@ -24,7 +26,7 @@ bool node_may_start(char prev) {
 }
 
 class Scan {
-public:
+  public:
     explicit Scan(unsigned max_depth) : max_(max_depth) {}
 
     std::optional<Loc> run(std::string_view text) {
@@ -40,12 +42,14 @@ public:
         return found_;
     }
 
-private:
+  private:
     void line(std::string_view s, int lineno) {
         size_t indent = 0;
-        while (indent < s.size() && s[indent] == ' ') ++indent;
+        while (indent < s.size() && s[indent] == ' ')
+            ++indent;
         size_t content = indent;
-        while (content < s.size() && blank(s[content])) ++content;
+        while (content < s.size() && blank(s[content]))
+            ++content;
         const bool empty = content == s.size() || s[content] == '#';
 
         if (block_scalar_ >= 0) {
@@ -58,7 +62,8 @@ private:
         bool plain = false; // inside a plain scalar: indicators are text
         if (quote_ == 0 && flow_ == 0) {
             if (empty) return;
-            while (!indents_.empty() && indents_.back() > indent) indents_.pop_back();
+            while (!indents_.empty() && indents_.back() > indent)
+                indents_.pop_back();
             if (indents_.empty() || indents_.back() < indent)
                 if (!push_block(indent, lineno)) return;
             // Compact nesting on one line: "- - - x", "- ? x".
@@ -66,7 +71,8 @@ private:
             while (i < s.size() && (s[i] == '-' || s[i] == '?') && (i + 1 == s.size() || blank(s[i + 1]))) {
                 prev = s[i];
                 ++i;
-                while (i < s.size() && blank(s[i])) ++i;
+                while (i < s.size() && blank(s[i]))
+                    ++i;
                 if (i == s.size() || s[i] == '#') return;
                 if (!push_block(i, lineno)) return;
             }
@@ -116,7 +122,8 @@ private:
             } else if ((c == '|' || c == '>') && flow_ == 0 && node_may_start(prev)) {
                 block_scalar_ = int(indent);
                 return; // the rest is indicators and a comment
-            } else if (c != ',' && c != ':' && !((c == '-' || c == '?') && (i + 1 == s.size() || blank(s[i + 1])))) {
+            } else if (c != ',' && c != ':' &&
+                       !((c == '-' || c == '?') && (i + 1 == s.size() || blank(s[i + 1])))) {
                 plain = true;
             }
             prev = c;
@@ -140,7 +147,9 @@ private:
     std::optional<Loc> found_;
 };
 
-Loc loc_of_mark(const YAML::Mark& m) { return m.is_null() ? Loc{} : Loc{m.line + 1, m.column + 1}; }
+Loc loc_of_mark(const YAML::Mark& m) {
+    return m.is_null() ? Loc{} : Loc{m.line + 1, m.column + 1};
+}
 
 // Thrown by Events to stop the parse at the node that breaks a limit.
 struct Refused {

@@ -34,7 +34,8 @@ constexpr size_t kMaxMessage = 4096;
 void check(bool ok, const char* what, const Diagnostics& ds = {}) {
     if (ok) return;
     std::fprintf(stderr, "vrp_import_fuzz: invariant broken: %s\n", what);
-    for (const auto& d : ds) std::fprintf(stderr, "  %s\n", shown(d.str()).c_str());
+    for (const auto& d : ds)
+        std::fprintf(stderr, "  %s\n", shown(d.str()).c_str());
     std::abort();
 }
 
@@ -45,7 +46,8 @@ void check_list(const Diagnostics& ds, std::string_view prefix, int lines) {
         check(d.file == "fuzz.vrp", "diagnostic names the file", ds);
         check(d.message.starts_with(prefix), "diagnostic says warning/error", ds);
         check(d.line >= 0 && d.line <= lines, "line within the text", ds);
-        check(d.line == 0 || (d.column > 0 && last != 0 && d.line >= last), "line order, whole file last", ds);
+        check(d.line == 0 || (d.column > 0 && last != 0 && d.line >= last), "line order, whole file last",
+              ds);
         last = d.line;
         check(d.message.size() <= kMaxMessage, "message is short", ds);
     }

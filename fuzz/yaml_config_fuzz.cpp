@@ -36,7 +36,8 @@ constexpr size_t kMaxMessage = 4096;
 void check(bool ok, const char* what, const Diagnostics& ds = {}) {
     if (ok) return;
     std::fprintf(stderr, "yaml_config_fuzz: invariant broken: %s\n", what);
-    for (const auto& d : ds) std::fprintf(stderr, "  %s\n", shown(d.str()).c_str());
+    for (const auto& d : ds)
+        std::fprintf(stderr, "  %s\n", shown(d.str()).c_str());
     std::abort();
 }
 

@@ -27,13 +27,15 @@ constexpr size_t kManyKeys = 160000;
 std::string many_keys(size_t n, const std::string& extra = "") {
     std::string text;
     text.reserve(n * 12 + extra.size());
-    for (size_t i = 0; i < n; ++i) text += "k" + std::to_string(i) + ": 0\n";
+    for (size_t i = 0; i < n; ++i)
+        text += "k" + std::to_string(i) + ": 0\n";
     return text + extra;
 }
 
 size_t count_containing(const Diagnostics& ds, std::string_view what) {
-    return size_t(std::count_if(ds.begin(), ds.end(),
-                                [&](const Diagnostic& d) { return d.message.find(what) != std::string::npos; }));
+    return size_t(std::count_if(ds.begin(), ds.end(), [&](const Diagnostic& d) {
+        return d.message.find(what) != std::string::npos;
+    }));
 }
 
 TEST(ManyKeys, DuplicateDetectionComparesAboutOncePerKeyNotPerPair) {
@@ -69,7 +71,8 @@ TEST(FileSize, TwentyMegabytesAreRefusedBeforeParsing) {
     // Valid YAML would take seconds and gigabytes to build: the size error
     // alone (no syntax or key error) shows that nothing was parsed.
     std::string big;
-    for (size_t i = 0; big.size() <= size_t(20) << 20; ++i) big += "key" + std::to_string(10000000 + i) + ": 0\n";
+    for (size_t i = 0; big.size() <= size_t(20) << 20; ++i)
+        big += "key" + std::to_string(10000000 + i) + ": 0\n";
     ASSERT_GT(big.size(), size_t(20) << 20);
     const LoadResult r = load_string(big, "t.yaml", "/nonexistent");
     ASSERT_EQ(r.errors.size(), 1u);
@@ -119,13 +122,15 @@ TEST(Nesting, TenThousandFlowLevelsAreALocatedErrorNotACrash) {
 
 TEST(Nesting, AThousandIndentedLevelsAreALocatedError) {
     std::string text;
-    for (int i = 0; i < 1000; ++i) text += std::string(size_t(i), ' ') + "k:\n";
+    for (int i = 0; i < 1000; ++i)
+        text += std::string(size_t(i), ' ') + "k:\n";
     EXPECT_EQ(messages(text), (test::Lines{"65:65: " + kTooDeep}));
 }
 
 TEST(Nesting, CompactSequencesOnOneLineCount) {
     std::string text = "a:\n  ";
-    for (int i = 0; i < 10000; ++i) text += "- ";
+    for (int i = 0; i < 10000; ++i)
+        text += "- ";
     text += "x\n";
     EXPECT_EQ(messages(text), (test::Lines{"2:129: " + kTooDeep}));
 }
@@ -143,11 +148,13 @@ TEST(Nesting, QuotesCommentsAndBlockScalarsDoNotCount) {
     EXPECT_FALSE(nesting_exceeds("a: x # " + brackets + "\n", 8));
     EXPECT_FALSE(nesting_exceeds("a: it's " + brackets + "\n", 8)); // a plain scalar
     std::string block = "a: |\n";
-    for (int i = 1; i < 100; ++i) block += std::string(size_t(i), ' ') + "line\n";
+    for (int i = 1; i < 100; ++i)
+        block += std::string(size_t(i), ' ') + "line\n";
     EXPECT_FALSE(nesting_exceeds(block + "b: 1\n", 8));
     // A quoted scalar over several lines: its lines' indentation is text.
     std::string quoted = "a: \"x\n";
-    for (int i = 1; i < 100; ++i) quoted += std::string(size_t(i), ' ') + "y\n";
+    for (int i = 1; i < 100; ++i)
+        quoted += std::string(size_t(i), ' ') + "y\n";
     EXPECT_FALSE(nesting_exceeds(quoted + "\"\n", 8));
 }
 
@@ -167,24 +174,28 @@ TEST(Nodes, AliasesAreRefused) {
 TEST(LongValues, AMegabyteScalarIsShortenedInEveryMessage) {
     const std::string mega(1 << 20, 'a');
     const std::string cut = std::string(60, 'a') + "\u2026 (1048576 bytes)";
-    EXPECT_EQ(messages("sysname: " + mega + "\ninterfaces: {}\n"),
-              (test::Lines{"1:10: sysname '" + cut + "' is invalid (expected 1-64 characters of A-Z a-z 0-9 _ . -)",
-                           "2:13: interfaces must define at least one interface"}));
+    EXPECT_EQ(
+        messages("sysname: " + mega + "\ninterfaces: {}\n"),
+        (test::Lines{"1:10: sysname '" + cut + "' is invalid (expected 1-64 characters of A-Z a-z 0-9 _ . -)",
+                     "2:13: interfaces must define at least one interface"}));
     // yaml-cpp takes at most 1024 characters for a key written without "? ".
     const auto unknown = messages("sysname: x\ninterfaces: {}\n" + std::string(1000, 'a') + ": 1\n");
     ASSERT_EQ(unknown.size(), 2u);
     EXPECT_EQ(unknown[1].rfind("3:1: unknown key '" + std::string(60, 'a') +
-                                   "\u2026 (1000 bytes)' at top level (expected one of: ", 0),
+                                   "\u2026 (1000 bytes)' at top level (expected one of: ",
+                               0),
               0u)
         << unknown[1];
     EXPECT_LT(unknown[1].size(), 400u);
-    const auto quoted = messages("sysname: x\ninterfaces: {}\nroutes: [{prefix: \"" + mega + "\", via: 1.1.1.1}]\n");
+    const auto quoted =
+        messages("sysname: x\ninterfaces: {}\nroutes: [{prefix: \"" + mega + "\", via: 1.1.1.1}]\n");
     ASSERT_EQ(quoted.size(), 2u);
     EXPECT_EQ(quoted[1], "3:19: prefix '" + cut + "' is not a valid prefix (expected a.b.c.d/len)");
     const std::string digits(1 << 20, '7');
     const auto number = messages("sysname: x\ninterfaces: {}\ndataplane: {workers: " + digits + "}\n");
     ASSERT_EQ(number.size(), 2u);
-    EXPECT_EQ(number[1], "3:22: workers " + std::string(60, '7') + "\u2026 (1048576 bytes) out of range 1..64");
+    EXPECT_EQ(number[1],
+              "3:22: workers " + std::string(60, '7') + "\u2026 (1048576 bytes) out of range 1..64");
 }
 
 TEST(LongValues, ShownCutsOnACharacterBoundaryAndHidesControls) {
@@ -192,7 +203,8 @@ TEST(LongValues, ShownCutsOnACharacterBoundaryAndHidesControls) {
     EXPECT_EQ(shown("a\nb"), "a?b");
     const std::string name(80, 'n'); // a name one too long is shown whole
     EXPECT_EQ(shown(name), name);
-    const std::string split = std::string(59, 'x') + "\u20ac" + std::string(30, 'z'); // byte 60 is inside the €
+    const std::string split =
+        std::string(59, 'x') + "\u20ac" + std::string(30, 'z'); // byte 60 is inside the €
     EXPECT_EQ(shown(split), std::string(59, 'x') + "\u2026 (92 bytes)");
     EXPECT_EQ(shorten_quoted("a '" + std::string(100, 'b') + "' c"),
               "a '" + std::string(60, 'b') + "\u2026 (100 bytes)' c");

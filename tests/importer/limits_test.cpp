@@ -12,7 +12,9 @@
 namespace wg::config {
 namespace {
 
-ImportResult import(const std::string& text) { return import_vrp(text, "t.vrp", {}); }
+ImportResult import(const std::string& text) {
+    return import_vrp(text, "t.vrp", {});
+}
 
 TEST(ImportLimits, TwentyMegabytesAreRefusedWhole) {
     const std::string big = "sysname A\n" + std::string(size_t(20) << 20, '#');
@@ -26,8 +28,9 @@ TEST(ImportLimits, TwentyMegabytesAreRefusedWhole) {
 TEST(ImportLimits, AnOverlongLineIsALocatedErrorAndIsShortened) {
     const ImportResult r = import("sysname A\nospf " + std::string(1 << 20, 'x') + "\n");
     ASSERT_EQ(r.errors.size(), 1u);
-    EXPECT_EQ(r.errors[0].str(), "t.vrp:2:1: error: line is 1048581 bytes long (at most 4096); ignored: 'ospf " +
-                                     std::string(55, 'x') + "\u2026 (1048581 bytes)'");
+    EXPECT_EQ(r.errors[0].str(),
+              "t.vrp:2:1: error: line is 1048581 bytes long (at most 4096); ignored: 'ospf " +
+                  std::string(55, 'x') + "\u2026 (1048581 bytes)'");
     EXPECT_TRUE(r.warnings.empty());
 }
 
@@ -40,7 +43,8 @@ TEST(ImportLimits, ALongWordIsShortenedInWarnings) {
 
 TEST(ImportLimits, MessagesAreCappedWithACountOfTheRest) {
     std::string text = "sysname A\n";
-    for (int i = 0; i < 5000; ++i) text += "ospf " + std::to_string(i) + "\n";
+    for (int i = 0; i < 5000; ++i)
+        text += "ospf " + std::to_string(i) + "\n";
     const ImportResult r = import(text);
     ASSERT_EQ(r.warnings.size(), kImportMaxMessages + 1);
     EXPECT_EQ(r.warnings[0].str(), "t.vrp:2:1: warning: ignored: 'ospf 0'");
@@ -61,7 +65,8 @@ TEST(ImportLimits, ManyObjectsAreFoundAgainByName) {
     constexpr int kCount = 160000;
     std::string text = "sysname A\n";
     for (int pass = 0; pass < 2; ++pass)
-        for (int i = 0; i < kCount; ++i) text += "interface LoopBack" + std::to_string(i) + "\n";
+        for (int i = 0; i < kCount; ++i)
+            text += "interface LoopBack" + std::to_string(i) + "\n";
     text += "interface LoopBack7\n vrrp vrid 1 virtual-ip 10.0.0.1\n vrrp vrid 1 virtual-ip 10.0.0.1\n";
     const ImportResult r = import(text);
     EXPECT_TRUE(r.errors.empty());
