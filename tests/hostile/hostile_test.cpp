@@ -82,11 +82,14 @@ double real(const YAML::Node& n) {
 
 // n[path...], or a null node as soon as a step is not a map (a device that
 // did not answer): a const YAML::Node's operator[] on a null throws.
+// Node::operator= would write into the tree: reset() only rebinds.
 YAML::Node sub(const YAML::Node& n, std::initializer_list<const char*> path) {
-    YAML::Node cur = n;
+    YAML::Node cur;
+    cur.reset(n);
     for (const char* k : path) {
         if (!cur.IsMap() || !cur[k]) return YAML::Node();
-        cur = cur[k];
+        const YAML::Node next = cur[k];
+        cur.reset(next);
     }
     return cur;
 }
