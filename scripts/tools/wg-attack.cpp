@@ -174,7 +174,8 @@ std::string mac_text(const uint8_t* m) {
 // The sending modes run only inside a namespace of their own: never on the
 // machine's real network.
 void require_lab_namespace() {
-    struct stat self {}, init {};
+    struct stat self {
+    }, init{};
     if (stat("/proc/self/ns/net", &self) != 0) fail("cannot read /proc/self/ns/net");
     if (stat("/proc/1/ns/net", &init) == 0 && self.st_ino == init.st_ino && self.st_dev == init.st_dev)
         fail("refusing to send in the machine's own network namespace: run it with ip netns exec");
@@ -328,7 +329,7 @@ int arp_flood(const Args& a) {
     const uint64_t total = std::min<uint64_t>(uint64_t(double(rate) * seconds), kMaxCount * 10);
     const Paced p = paced(port, total, rate, seconds, [&](uint64_t, uint8_t* f) {
         const uint64_t r = rng();
-        Mac sha{uint8_t((r & 0xfc) | 0x02), uint8_t(r >> 8), uint8_t(r >> 16),
+        Mac sha{uint8_t((r & 0xfc) | 0x02), uint8_t(r >> 8),  uint8_t(r >> 16),
                 uint8_t(r >> 24),           uint8_t(r >> 32), uint8_t(r >> 40)};
         const uint32_t spa = s_lo + uint32_t((r >> 20) % (uint64_t(s_hi - s_lo) + 1));
         const uint64_t r2 = rng();

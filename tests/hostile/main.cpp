@@ -21,8 +21,8 @@
 int main(int argc, char** argv) {
     testing::InitGoogleTest(&argc, argv);
     std::vector<std::string> path;
-    if (!wg::apptest::resolve_programs(argc, argv, 5, "WARMGATE WARMGATECTL WARMGATE-CONFIG WG-TRAFGEN WG-ATTACK",
-                                       path))
+    if (!wg::apptest::resolve_programs(argc, argv, 5,
+                                       "WARMGATE WARMGATECTL WARMGATE-CONFIG WG-TRAFGEN WG-ATTACK", path))
         return 2;
     const bool config_only = ::testing::GTEST_FLAG(filter).rfind("HostileConfig.", 0) == 0;
     if (geteuid() != 0 && !config_only) {
