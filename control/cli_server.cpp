@@ -463,19 +463,9 @@ bool CliServer::start_request(Client& c) {
         busy();
         return true;
     }
-    CommandResult result;
-    try {
-        result = dispatch(req);
-    } catch (const std::exception& e) {
-        result = CommandError{"internal error in \"" + join(req.words) + "\": " + e.what(),
-                              proto::Status::internal};
-    } catch (...) {
-        result = CommandError{"internal error in \"" + join(req.words) + "\"", proto::Status::internal};
-    }
+    CommandResult result = run(req);
     if (auto* e = std::get_if<CommandError>(&result)) {
-        std::string body = "Error: " + e->message;
-        if (body.back() != '\n') body += '\n';
-        queue(c, {e->status == proto::Status::ok ? proto::Status::error : e->status, std::move(body)});
+        queue(c, error_response(*e));
         return true;
     }
     auto stream = std::make_unique<ReportStream>(std::move(std::get<Report>(result)), req.json);
@@ -568,21 +558,25 @@ bool CliServer::update_interest(Client& c) {
 
 // ---- commands -----------------------------------------------------------------
 
-proto::Response CliServer::execute(const proto::Request& req) {
-    CommandResult result;
+CommandResult CliServer::run(const proto::Request& req) {
     try {
-        result = dispatch(req);
+        return dispatch(req);
     } catch (const std::exception& e) {
-        result = CommandError{"internal error in \"" + join(req.words) + "\": " + e.what(),
-                              proto::Status::internal};
+        return CommandError{"internal error in \"" + join(req.words) + "\": " + e.what(), proto::Status::internal};
     } catch (...) {
-        result = CommandError{"internal error in \"" + join(req.words) + "\"", proto::Status::internal};
+        return CommandError{"internal error in \"" + join(req.words) + "\"", proto::Status::internal};
     }
-    if (auto* err = std::get_if<CommandError>(&result)) {
-        std::string body = "Error: " + err->message;
-        if (body.back() != '\n') body += '\n';
-        return {err->status == proto::Status::ok ? proto::Status::error : err->status, std::move(body)};
-    }
+}
+
+proto::Response CliServer::error_response(const CommandError& err) {
+    std::string body = "Error: " + err.message;
+    if (body.empty() || body.back() != '\n') body += '\n';
+    return {err.status == proto::Status::ok ? proto::Status::error : err.status, std::move(body)};
+}
+
+proto::Response CliServer::execute(const proto::Request& req) {
+    CommandResult result = run(req);
+    if (auto* err = std::get_if<CommandError>(&result)) return error_response(*err);
     const Report& r = std::get<Report>(result);
     return {proto::Status::ok, req.json ? render_json(r) : render_text(r)};
 }

@@ -148,6 +148,9 @@ class CliServer {
     // The Report (or error) for a request, unrendered: the telemetry bridge
     // turns it into rte_tel_data. Control thread only; handlers may throw.
     CommandResult dispatch(const proto::Request& req);
+    // dispatch() with every exception turned into an internal CommandError.
+    CommandResult run(const proto::Request& req);
+    static proto::Response error_response(const CommandError& err);
 
     const std::string& socket_path() const { return path_; }
     bool listening() const { return listen_fd_ >= 0; }
