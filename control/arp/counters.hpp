@@ -47,6 +47,8 @@ namespace wg::arp {
     X(learn_interface_full, "new entries refused: the interface holds max_per_interface entries")            \
     X(learn_rate_limited, "new entries refused: learn_per_s exceeded")                                       \
     X(learn_source_limited, "new entries refused: learn_per_source_per_s exceeded by the sender MAC")        \
+    X(learn_skipped_slave, "new entries not created: Slave of a remote-backup profile (the Master decides)") \
+    X(move_skipped_slave, "MAC moves not taken: Slave of a remote-backup profile (the Master decides)")      \
     X(mac_move_verify, "MAC moves put to the test: unicast request sent to the old MAC")                     \
     X(mac_move_verified, "MAC moves taken: the old MAC stayed silent for verify_ms")                         \
     X(mac_move_refused, "MAC moves refused: the old MAC answered within verify_ms")                          \

@@ -48,7 +48,26 @@
 //  - Synced entries (install_synced) are the Master's decisions: no learning
 //    mode, move policy, limit or rate applies to the install; local frames
 //    about them follow the rules above (the same MAC makes the entry
-//    first-hand, a new MAC is a move).
+//    first-hand, a new MAC is a move) unless the interface is a Slave's
+//    (below).
+//  - Slave of a remote-backup profile (set_slave; sync::Profile calls it
+//    for the interfaces it replicates while its tracked VRRP group is not
+//    Master, session up or not): the Master decides the interface's
+//    entries and replication installs them (install_synced), so a flood or
+//    a spoofer on the LAN cannot fill or poison the table the Backup
+//    forwards with once it takes over. LAN ARP there creates no entry
+//    (learn_skipped_slave; counted where a Master would go on to its
+//    limits) except an answer to a request of ours (a forwarding miss or a
+//    next hop this device resolves itself: nobody else will, and our
+//    request budget bounds them), and moves none (move_skipped_slave;
+//    verifications in progress end when the interface turns Slave: the
+//    Master verifies, and its decision arrives as an install). A frame with
+//    the MAC we hold still confirms the entry (it changes no binding, and
+//    keeps a live host from ageing out between the Master's updates); a
+//    synced entry stays synced, so the Master's delete still removes it.
+//    Answering, the defence of our own addresses, static entries and aging
+//    are unchanged. set_slave(false) (becoming Master) restores learning
+//    from the next frame: the learning budgets were not spent meanwhile.
 //  - Link down (flush_interface): learned entries of the interface are
 //    removed (the host may be elsewhere when the link is back, and the fast
 //    path must not forward into a dead port with them); static and synced
@@ -280,6 +299,13 @@ class Service {
     // "Rules"). O(table): an administrative event.
     void flush_interface(uint16_t ifindex, Time now);
 
+    // Remote backup: while this device is the Slave of a profile that
+    // replicates `ifindex`, the Master decides its entries (see "Rules").
+    // One set_slave(ifindex, true) per such profile, each undone by one
+    // set_slave(ifindex, false); the interface is a Slave's while any holds.
+    void set_slave(uint16_t ifindex, bool slave);
+    bool slave(uint16_t ifindex) const { return ifindex < slave_refs_.size() && slave_refs_[ifindex] != 0; }
+
     // A punted ARP frame received on `ifindex`.
     void on_frame(uint16_t ifindex, std::span<const uint8_t> frame, Time now);
     // The fast path missed (ifindex, ip) (DESIGN "Packet paths" 3).
@@ -451,6 +477,7 @@ class Service {
     std::unordered_map<uint64_t, Verify> verifying_; // at most max_pending
     std::unordered_map<uint64_t, Time> defended_;     // (ifindex, own address or VIP) → last GARP
     std::vector<uint32_t> iface_entries_;             // entries per ifindex (all origins)
+    std::vector<uint16_t> slave_refs_;                // set_slave(true) calls per ifindex not undone
     Duration verify_, defend_interval_;
     LogLimiter log_limit_;
     void (*log_)(std::string_view line) = nullptr;

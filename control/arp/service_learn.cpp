@@ -1,9 +1,11 @@
 // The neighbour service's learning policy (service.hpp "Rules"): claims on
 // our addresses and their defence (RFC 5227 §2.4), the RFC 826 merge rule
 // and strict learning, the limits on new entries, and MAC moves (verify,
-// fixed-mac, none). The verification's timers: service_timers.cpp.
+// fixed-mac, none), and what a remote-backup Slave leaves to its Master.
+// The verification's timers: service_timers.cpp.
 #include "control/arp/service.hpp"
 
+#include <iterator>
 #include <string>
 
 namespace wg::arp {
@@ -122,6 +124,10 @@ void Service::learn(const control::InterfaceInfo& i, const Packet& p, Time now) 
         refresh(key, e, now);
         return;
     }
+    if (slave(i.ifindex)) { // the Master decides moves; its install brings them (service.hpp "Rules")
+        stats_.add(Counter::move_skipped_slave);
+        return;
+    }
     move(i, key, e, p.sender_mac, now);
 }
 
@@ -133,6 +139,12 @@ void Service::create(const control::InterfaceInfo& i, const Packet& p, uint64_t 
         }
         if (!targets_us(i, p)) {
             stats_.add(Counter::learn_not_for_us);
+            return;
+        }
+        // A Slave's table is the Master's (service.hpp "Rules"): only an
+        // answer to our own request (`asked`) creates an entry here.
+        if (slave(i.ifindex)) {
+            stats_.add(Counter::learn_skipped_slave);
             return;
         }
     }
@@ -171,10 +183,11 @@ void Service::create(const control::InterfaceInfo& i, const Packet& p, uint64_t 
 }
 
 // Same MAC: confirmed. A synced entry becomes first-hand (published as an
-// update with origin learned: a new Master replicates it back).
+// update with origin learned: a new Master replicates it back), except on a
+// Slave's interface, where it stays the Master's (its delete still applies).
 void Service::refresh(uint64_t key, Entry& e, Time now) {
     stats_.add(Counter::refreshed);
-    if (e.origin == Origin::learned) {
+    if (e.origin == Origin::learned || slave(key_ifindex(key))) {
         confirm(key, e, now);
         return;
     }
@@ -232,6 +245,20 @@ bool Service::apply_move(uint64_t key, Entry& e, const Mac& mac, Time now) {
     }
     stats_.add(Counter::mac_moves);
     return true;
+}
+
+void Service::set_slave(uint16_t ifindex, bool on) {
+    if (slave_refs_.size() <= ifindex) slave_refs_.resize(size_t(ifindex) + 1, 0);
+    uint16_t& n = slave_refs_[ifindex];
+    if (!on) {
+        if (n > 0) --n;
+        return;
+    }
+    if (n++ > 0) return;
+    // Turning Slave: the interface's move verifications end undecided (their
+    // heap items find none); the Master's verification decides instead.
+    for (auto it = verifying_.begin(); it != verifying_.end();)
+        it = key_ifindex(it->first) == ifindex ? verifying_.erase(it) : std::next(it);
 }
 
 } // namespace wg::arp

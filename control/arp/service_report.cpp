@@ -163,6 +163,10 @@ void Service::add_statistics(control::Report& r) const {
     s.add("resolving", "Resolutions pending", uint64_t(pending_.size()));
     s.add("busy_queue", "Busy writes queued", uint64_t(retry_q_.size()));
     s.add("verifying", "MAC moves being verified", uint64_t(verifying_.size()));
+    std::vector<std::string> slaves; // interfaces whose entries the remote-backup Master decides
+    for (const auto& i : ifaces_)
+        if (slave(i.ifindex)) slaves.push_back(i.name);
+    s.add("slave_interfaces", "Learning left to the Master on", std::move(slaves));
     s.add("change_seq", "Last change", seq_);
     control::Record rx;
     rx.add_counters(kRxCounterInfo, rx_.v);
