@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The seed's network (shared/seed figure 1) in network namespaces:
 #
-#   wg-hosts (h0: 10.1.1.101..)           wg-core (br-core: 192.0.2.254, the network side)
+#   wg-hosts (h0: hosts 10.1.1.101..)     wg-core (br-core: 192.0.2.254, the network side)
 #        |                                   |                 |
 #   wg-lsw (br-lsw, the LSW)            csw-a            csw-b
 #     |            |                     |                 |
@@ -24,8 +24,13 @@
 #                    on both devices): the standby must relearn every host
 #   linux            the kernel forwards, keepalived runs VRRP (scripts/lab-linux.sh)
 #
-#   scripts/lab.sh up [--hosts N] [--mode M]   (1..10000, default 200; default mode warmgate)
-#                                   create namespaces, configs, certificates; start both devices
+#   scripts/lab.sh up [--hosts N] [--mode M] [--host-emulator [--host-opts "OPTS"]]
+#                                   create namespaces, configs, certificates; start both devices.
+#                                   Hosts (default 200): kernel addresses of h0 (1..10000), or with
+#                                   --host-emulator (1..100000) `wg-trafgen hosts` on h0 answers ARP
+#                                   for every host itself (OPTS: its options, e.g. "--late-share 0.3
+#                                   --late-ms 100-300"; docs/lab.md); h0 then has no address and the
+#                                   kernel of wg-hosts sends nothing.
 #   scripts/lab.sh down             stop the devices, delete the namespaces
 #   scripts/lab.sh status           namespaces, processes, VRRP state of both devices
 #   scripts/lab.sh state a|b        the user-side group's state: master, backup, ... ("" when unknown)
@@ -71,10 +76,11 @@ device_config() { # device_config a|b
   # The certificates are the lab's own (certs/ next to the config).
   # The example's static ARP entry (10.1.1.50 at 02:00:00:00:00:50) would
   # point a lab host at a MAC nobody owns: the lab learns every host.
-  # The user subnet is widened from the seed's /24 to a /16 so that the lab
-  # can hold up to 10k hosts (10.1.1.101 upwards; the VIP stays 10.1.1.100).
+  # The user subnet is widened from the seed's /24 to a /14 (10.0.0.0 to
+  # 10.3.255.255) so that the lab can hold 100k hosts (10.1.1.101 upwards,
+  # up to 10.2.135.180; the devices stay 10.1.1.1/.2 and the VIP 10.1.1.100).
   sed -e "s#/run/warmgate/Device\(.\)\.sock#$lab/Device\1.sock#" \
-      -e "s#address: 10\.1\.1\.\([12]\)/24#address: 10.1.1.\1/16#" \
+      -e "s#address: 10\.1\.1\.\([12]\)/24#address: 10.1.1.\1/14#" \
       -e "s#recover_delay: 20 #recover_delay: $recover #" \
       -e "s#preempt: {delay: 600}#preempt: {delay: $preempt}#" \
       -e '/^arp_static:/,+1d' \
@@ -144,12 +150,47 @@ stop_device() { # stop_device a|b [--kill]
   return 0
 }
 
+# The host emulator (--host-emulator): `wg-trafgen hosts` on h0 in wg-hosts
+# for the lab's whole life. It answers ARP for every host, logs every ARP
+# request it sees to $lab/arp.log (the demo counts the new Master's) and
+# writes its counters to $lab/hosts.json when stopped.
+start_host_emulator() { # start_host_emulator HOSTS OPTS
+  local t=$build/scripts/tools/wg-trafgen
+  [ -x "$t" ] || die "no $t: run scripts/setup.sh"
+  rm -f "$lab/hosts-emu.pid" "$lab/hosts.json" "$lab/arp.log"
+  # shellcheck disable=SC2086 # OPTS is a list of options
+  nsx wg-hosts sh -c 'echo $$ > "$1"; shift; exec "$@"' sh "$lab/hosts-emu.pid" \
+    "$t" --no-huge -m 256 --no-pci -l 1 --file-prefix wg-lab-hosts --log-level='*:warning' \
+    --vdev net_af_packet0,iface=h0 -- hosts --hosts "$1" --first 10.1.1.101 \
+    --arp-log "$lab/arp.log" --out "$lab/hosts.json" $2 > "$lab/hosts-emu.log" 2>&1 &
+  for _ in $(seq 100); do
+    grep -q running "$lab/hosts-emu.log" 2>/dev/null && return 0
+    [ -s "$lab/hosts-emu.pid" ] && ! kill -0 "$(cat "$lab/hosts-emu.pid")" 2>/dev/null && break
+    sleep 0.1
+  done
+  cat "$lab/hosts-emu.log" >&2
+  die "the host emulator did not start"
+}
+
+stop_host_emulator() {
+  local pid
+  [ -f "$lab/hosts-emu.pid" ] || return 0
+  pid=$(cat "$lab/hosts-emu.pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$lab/hosts-emu.pid"
+  rm -rf /var/run/dpdk/wg-lab-hosts
+}
+
 up() {
-  local hosts=200 mode=warmgate
+  local hosts=200 mode=warmgate emulator=0 host_opts=''
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
       --mode) mode=$2; shift 2 ;;
+      --host-emulator) emulator=1; shift ;;
+      --host-opts) host_opts=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -158,13 +199,22 @@ up() {
     *) die "--mode must be warmgate, warmgate-nosync or linux" ;;
   esac
   # Hosts live above the VIP (10.1.1.100): 10.1.1.101, .102, ... counting on
-  # through 10.1.2.x and up (the lab's user subnet is a /16).
-  [ "$hosts" -ge 1 ] && [ "$hosts" -le 10000 ] || die "--hosts must be 1..10000"
+  # through 10.1.2.x and up (the lab's user subnet is a /14). Kernel hosts
+  # stop at 10k: the kernel answers them, but a namespace of 100k addresses
+  # is not what the lab should measure (docs/lab.md).
+  if [ $emulator = 1 ]; then
+    [ "$hosts" -ge 1 ] && [ "$hosts" -le 100000 ] || die "--hosts must be 1..100000"
+  else
+    [ "$hosts" -ge 1 ] && [ "$hosts" -le 10000 ] || die "--hosts must be 1..10000 (up to 100000 with --host-emulator)"
+  fi
   [ "$mode" = linux ] && linux_check_hosts "$hosts"
   down >/dev/null 2>&1 || true
   mkdir -p "$lab"
   echo "$mode" > "$lab/mode"
   for ns in "${namespaces[@]}"; do ip netns add "$ns"; nsx "$ns" ip link set lo up; done
+  # Emulated hosts: the kernel of wg-hosts must send nothing on h0 (no IPv6
+  # link-local, no router solicitations; set before h0 exists).
+  [ $emulator = 1 ] && nsx wg-hosts sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 
   nsx wg-lsw ip link add br-lsw type bridge
   nsx wg-lsw ip link set br-lsw up
@@ -198,25 +248,34 @@ up() {
   nsx wg-a ip route add 2.2.2.2/32 via 172.16.12.2
   nsx wg-b ip route add 1.1.1.1/32 via 172.16.12.1
 
-  # User hosts: one namespace answering ARP for every host address.
-  local batch
-  batch=$(mktemp)
-  for i in $(seq 0 $((hosts - 1))); do
-    local n=$((256 + 101 + i)) # offset from 10.1.0.0
-    echo "address add 10.1.$((n / 256)).$((n % 256))/16 dev h0"
-  done > "$batch"
-  nsx wg-hosts ip -batch "$batch"
-  rm -f "$batch"
-  nsx wg-hosts ip route add default via 10.1.1.100
+  # User hosts: the host emulator (no address on h0, no ARP from its
+  # kernel), or one namespace whose kernel answers ARP for every address.
+  if [ $emulator = 1 ]; then
+    nsx wg-hosts ip link set h0 arp off
+    echo emulator > "$lab/host-kind"
+  else
+    local batch
+    batch=$(mktemp)
+    for i in $(seq 0 $((hosts - 1))); do
+      local n=$((256 + 101 + i)) # offset from 10.1.0.0
+      echo "address add 10.1.$((n / 256)).$((n % 256))/16 dev h0" # /16: tests/hostile deletes them so
+    done > "$batch"
+    nsx wg-hosts ip -batch "$batch"
+    rm -f "$batch"
+    nsx wg-hosts ip route add default via 10.1.1.100
+    echo kernel > "$lab/host-kind"
+  fi
   echo "$hosts" > "$lab/hosts"
 
   # Network side: the router that sends downlink traffic to the Master.
   nsx wg-core ip addr add 192.0.2.254/24 dev br-core
-  nsx wg-core ip route add 10.1.0.0/16 via 192.0.2.100
+  nsx wg-core ip route add 10.0.0.0/14 via 192.0.2.100
 
   if [ "$mode" = linux ]; then
+    linux_neigh_raise "$hosts" # gc_thresh1..3 for the run (scripts/lab-linux.sh)
     linux_config a
     linux_config b
+    linux_neigh_record
   else
     "$root/scripts/gen-certs.sh" "$lab/certs" >/dev/null
     device_config a
@@ -229,15 +288,19 @@ up() {
     "$build/config/warmgate-config" check "$lab/device-a.yaml" >/dev/null
     "$build/config/warmgate-config" check "$lab/device-b.yaml" >/dev/null
   fi
+  # The emulator first: the devices' first ARP requests find it answering.
+  [ $emulator = 1 ] && start_host_emulator "$hosts" "$host_opts"
   start_device a
   start_device b
-  echo "lab.sh: up ($mode): $hosts hosts, DeviceA and DeviceB running (logs in $lab/)"
+  echo "lab.sh: up ($mode): $hosts hosts ($(cat "$lab/host-kind")), DeviceA and DeviceB running (logs in $lab/)"
 }
 
 down() {
   for d in a b; do stop_device "$d" 2>/dev/null || true; done
+  stop_host_emulator 2>/dev/null || true
   for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf /var/run/dpdk/wg-lab-a /var/run/dpdk/wg-lab-b
+  linux_neigh_restore # gc_thresh1..3 as they were before a linux run (scripts/lab-linux.sh)
   echo "lab.sh: down"
 }
 
@@ -276,5 +339,5 @@ case $cmd in
   state) state "${1:?a or b}" ;;
   start) start_device "${1:?a or b}" ;;
   stop) stop_device "${1:?a or b}" "${2:-}" ;;
-  *) die "usage: lab.sh up [--hosts N] [--mode warmgate|warmgate-nosync|linux] | down | status | state a|b | start a|b | stop a|b [--kill]" ;;
+  *) die "usage: lab.sh up [--hosts N] [--mode warmgate|warmgate-nosync|linux] [--host-emulator [--host-opts OPTS]] | down | status | state a|b | start a|b | stop a|b [--kill]" ;;
 esac

@@ -72,7 +72,7 @@ std::optional<TxInfo> parse_tx_summary(std::string_view json) {
     return TxInfo{*run, *sent, *hosts, *first, *last};
 }
 
-Recorder::Recorder(std::optional<uint16_t> run) : run_(run) {}
+Recorder::Recorder(std::optional<uint16_t> run, uint32_t hosts) : run_(run), nhosts_(hosts) {}
 
 Recorder::Outcome Recorder::add(const Probe& p, int64_t rx_ns) {
     if (!run_) run_ = p.run;
@@ -87,8 +87,9 @@ Recorder::Outcome Recorder::add(const Probe& p, int64_t rx_ns) {
     s.rx_ns = rx_ns < 0 ? 0 : rx_ns;
     ++counted_;
     seq_end_ = std::max(seq_end_, p.seq + 1);
-    if (p.host >= hosts_.size()) hosts_.resize(size_t(p.host) + 1);
-    HostSeen& h = hosts_[p.host];
+    const uint32_t host = nhosts_ ? p.seq % nhosts_ : p.host;
+    if (host >= hosts_.size()) hosts_.resize(size_t(host) + 1);
+    HostSeen& h = hosts_[host];
     if (h.received == 0) {
         h.first_seq = h.last_seq = p.host_seq;
         h.ip = p.dst_ip;
@@ -103,6 +104,48 @@ const Recorder::Slot* Recorder::slot(uint32_t seq) const {
     const uint32_t c = seq / kChunk;
     if (c >= chunks_.size() || !chunks_[c]) return nullptr;
     return &chunks_[c][seq % kChunk];
+}
+
+std::string arp_log_line(int64_t ns, uint32_t sender_ip, const Mac& sender_mac, uint32_t target_ip) {
+    return std::to_string(ns) + " " + Ipv4{sender_ip}.str() + " " + sender_mac.str() + " " +
+           Ipv4{target_ip}.str() + "\n";
+}
+
+std::vector<ArpLogEntry> parse_arp_log(std::string_view text) {
+    std::vector<ArpLogEntry> out;
+    while (!text.empty()) {
+        const size_t nl = text.find('\n');
+        std::string_view line = trim(text.substr(0, nl));
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        std::string_view f[4];
+        size_t n = 0;
+        while (n < 4 && !line.empty()) {
+            const size_t sp = line.find(' ');
+            f[n++] = line.substr(0, sp);
+            line = sp == std::string_view::npos ? std::string_view{} : trim(line.substr(sp + 1));
+        }
+        ArpLogEntry e;
+        const auto [end, ec] = std::from_chars(f[0].data(), f[0].data() + f[0].size(), e.ns);
+        if (n < 4 || ec != std::errc{} || end != f[0].data() + f[0].size()) continue;
+        const auto sender = Ipv4::parse(f[1]);
+        const auto target = Ipv4::parse(f[3]);
+        if (!sender || !target || !Mac::parse(f[2])) continue;
+        e.sender_ip = sender->value, e.target_ip = target->value;
+        out.push_back(e);
+    }
+    return out;
+}
+
+uint64_t count_arp_requests(const std::vector<ArpLogEntry>& log, int64_t from_ns, int64_t window_ns,
+                            const std::vector<uint32_t>& senders) {
+    uint64_t n = 0;
+    for (const ArpLogEntry& e : log) {
+        if (e.ns < from_ns || e.ns - from_ns >= window_ns) continue;
+        if (!senders.empty() && std::find(senders.begin(), senders.end(), e.sender_ip) == senders.end())
+            continue;
+        ++n;
+    }
+    return n;
 }
 
 const char* phase_name(Phase p) {
@@ -137,6 +180,10 @@ class Walker {
   public:
     Walker(const Recorder& rec, const AnalysisOptions& opt, Report& r) : rec_(rec), opt_(opt), r_(r) {
         walk_.resize(r.hosts);
+        if (!opt.events.empty()) {
+            takeover_ns_ = opt.events[opt.events.size() >= 2 ? 1 : 0].ns;
+            first_after_takeover_.assign(r.hosts, -1);
+        }
         if (opt.end_ns > opt.start_ns && opt.bucket_ms > 0) {
             bucket_ns_ = int64_t(opt.bucket_ms) * 1000000;
             const size_t n = size_t((opt.end_ns - opt.start_ns + bucket_ns_ - 1) / bucket_ns_);
@@ -179,6 +226,11 @@ class Walker {
         r_.latency_max_ns = std::max(r_.latency_max_ns, lat);
         lat_sum_ += double(lat), ++lat_n_;
         count_series(r_.rx_series, s.rx_ns);
+        if (opt_.events.empty() || s.tx_ns < opt_.events[0].ns) ++r_.delivered_before_kill;
+        if (!opt_.events.empty() && s.rx_ns >= takeover_ns_) {
+            int64_t& first = first_after_takeover_[g % r_.hosts];
+            if (first < 0 || s.rx_ns < first) first = s.rx_ns;
+        }
         if (!opt_.events.empty() && s.rx_ns >= opt_.events[0].ns &&
             (first_rx_after_ < 0 || s.rx_ns < first_rx_after_))
             first_rx_after_ = s.rx_ns;
@@ -281,6 +333,18 @@ class Walker {
             if (h.lost > 0) ++r_.hosts_with_loss;
             if (h.lost_by_phase[size_t(Phase::after)] > 0) ++r_.hosts_with_loss_after;
         }
+        r_.sent_before_kill = r_.delivered_before_kill + r_.lost_by_phase[size_t(Phase::before)];
+        if (r_.offered_pps > 0) r_.probe_cycle_ms = double(r_.hosts) * 1e3 / r_.offered_pps;
+        if (!first_after_takeover_.empty()) {
+            int64_t last = takeover_ns_;
+            for (const int64_t t : first_after_takeover_) {
+                if (t < 0)
+                    ++r_.hosts_silent_after;
+                else
+                    last = std::max(last, t);
+            }
+            if (r_.hosts_silent_after == 0) r_.time_to_all_hosts_ns = last - takeover_ns_;
+        }
     }
 
     const Recorder& rec_;
@@ -292,6 +356,8 @@ class Walker {
     double lat_sum_ = 0;
     uint64_t lat_n_ = 0;
     int64_t first_rx_after_ = -1;
+    int64_t takeover_ns_ = 0;
+    std::vector<int64_t> first_after_takeover_; // per host; -1: nothing yet
 };
 
 } // namespace
@@ -306,6 +372,7 @@ Report analyze(const Recorder& rec, const AnalysisOptions& opt) {
     r.events = opt.events;
     r.start_ns = opt.start_ns;
     r.bucket_ms = opt.bucket_ms;
+    r.max_per_host = opt.max_per_host;
     r.hosts = opt.hosts;
     if (r.hosts == 0 && opt.tx) r.hosts = opt.tx->hosts;
     if (r.hosts == 0) r.hosts = uint32_t(rec.hosts().size());
@@ -423,6 +490,16 @@ std::string to_json(const Report& r) {
     j.raw(",\n  ").key("hosts_with_loss").num(r.hosts_with_loss);
     j.raw(",\n  ").key("hosts_with_loss_after").num(r.hosts_with_loss_after);
     j.raw(",\n  ").key("first_rx_after_event_ns").opt(r.first_rx_after_event_ns);
+    j.raw(",\n  ").key("sent_before_kill").num(r.sent_before_kill);
+    j.raw(",\n  ").key("delivered_before_kill").num(r.delivered_before_kill);
+    j.raw(",\n  ").key("delivered_before_kill_ratio");
+    if (r.sent_before_kill > 0)
+        j.num(double(r.delivered_before_kill) / double(r.sent_before_kill), 6);
+    else
+        j.raw("null");
+    j.raw(",\n  ").key("time_to_all_hosts_ns").opt(r.time_to_all_hosts_ns);
+    j.raw(",\n  ").key("hosts_silent_after").num(r.hosts_silent_after);
+    j.raw(",\n  ").key("probe_cycle_ms").num(r.probe_cycle_ms, 1);
     j.raw(",\n  ").key("outage");
     if (r.outage) {
         const Outage& o = *r.outage;
@@ -456,10 +533,21 @@ std::string to_json(const Report& r) {
         j.raw("]");
     }
     j.raw("}");
+    // Past max_per_host hosts, only those with loss are listed (in index
+    // order, up to max_per_host): 100k lines would make the report the
+    // bulk of the run.
+    const bool cap = r.max_per_host > 0 && r.per_host.size() > r.max_per_host;
+    size_t listed = 0;
+    for (const HostReport& h : r.per_host)
+        if (!cap || (h.lost > 0 && listed < r.max_per_host)) ++listed;
+    j.raw(",\n  ").key("per_host_listed").num(uint64_t(listed));
+    j.raw(",\n  ").key("per_host_omitted").num(uint64_t(r.per_host.size() - listed));
     j.raw(",\n  ").key("per_host").raw("[");
+    size_t written = 0;
     for (size_t i = 0; i < r.per_host.size(); ++i) {
         const HostReport& h = r.per_host[i];
-        j.raw(i ? ",\n    " : "\n    ").raw("{").key("host").str(h.ip ? Ipv4{h.ip}.str() : "");
+        if (cap && (h.lost == 0 || written >= r.max_per_host)) continue;
+        j.raw(written++ ? ",\n    " : "\n    ").raw("{").key("host").str(h.ip ? Ipv4{h.ip}.str() : "");
         j.raw(", ").key("index").num(h.index).raw(", ").key("received").num(h.received);
         j.raw(", ").key("first_seq").num(h.first_seq).raw(", ").key("last_seq").num(h.last_seq);
         j.raw(", ").key("lost").num(h.lost).raw(", ");
@@ -486,7 +574,7 @@ std::string to_json(const Report& r) {
         }
         j.raw("]}");
     }
-    j.raw(r.per_host.empty() ? "]\n}\n" : "\n  ]\n}\n");
+    j.raw(written == 0 ? "]\n}\n" : "\n  ]\n}\n");
     return j.take();
 }
 

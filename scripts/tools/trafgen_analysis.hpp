@@ -13,6 +13,7 @@
 // free functions are reentrant.
 #pragma once
 
+#include "config/net.hpp"
 #include "scripts/tools/trafgen_wire.hpp"
 
 #include <array>
@@ -66,8 +67,10 @@ class Recorder {
     enum class Outcome { counted, duplicate, other_run, out_of_range };
 
     // `run`: accept only that run id; without it, the first probe's run is
-    // locked in (start the receiver before the generator).
-    explicit Recorder(std::optional<uint16_t> run = std::nullopt);
+    // locked in (start the receiver before the generator). `hosts` > 0: a
+    // probe's host index is its seq % hosts (round robin; the wire's 16-bit
+    // host field holds only its low bits beyond 65536 hosts); 0: the field.
+    explicit Recorder(std::optional<uint16_t> run = std::nullopt, uint32_t hosts = 0);
 
     Outcome add(const Probe& p, int64_t rx_ns);
 
@@ -89,6 +92,7 @@ class Recorder {
 
   private:
     std::optional<uint16_t> run_;
+    uint32_t nhosts_ = 0;
     std::vector<std::unique_ptr<Slot[]>> chunks_;
     std::vector<HostSeen> hosts_;
     uint64_t counted_ = 0, duplicates_ = 0, other_run_ = 0, out_of_range_ = 0;
@@ -105,6 +109,7 @@ struct AnalysisOptions {
     int64_t start_ns = 0, end_ns = 0; // the receiver's run: the time series' span
     uint32_t bucket_ms = 100;
     uint32_t max_gaps_per_host = 32; // listed; all are counted
+    uint32_t max_per_host = 0;       // per_host entries written; 0: all (see to_json)
 };
 
 // A run of consecutive lost per-host sequence numbers, with the packets of
@@ -148,6 +153,16 @@ struct Report {
     std::array<uint64_t, 3> lost_by_phase{};
     uint64_t hosts_with_loss = 0, hosts_with_loss_after = 0;
     std::optional<int64_t> first_rx_after_event_ns;
+    // Before the first event (the kill): probes sent, and how many of those
+    // arrived (the lab's own delivery, before anything failed).
+    uint64_t sent_before_kill = 0, delivered_before_kill = 0;
+    // From the takeover (the second event; the first when there is one only)
+    // until every host has received a probe again; nullopt when some host
+    // received none after it (hosts_silent_after of them).
+    std::optional<int64_t> time_to_all_hosts_ns;
+    uint64_t hosts_silent_after = 0;
+    // hosts / offered_pps: one round of the probes, the floor of time_to_all_hosts.
+    double probe_cycle_ms = 0;
     std::optional<Outage> outage;
     int64_t latency_min_ns = 0, latency_max_ns = 0;
     double latency_avg_ns = 0;
@@ -156,10 +171,25 @@ struct Report {
     uint32_t bucket_ms = 100;
     std::vector<uint64_t> rx_series, lost_series; // lost: by interpolated send time
     std::vector<HostReport> per_host;
+    uint32_t max_per_host = 0; // to_json: beyond it, only hosts with loss are listed
     // The receiving port's own counters (rte_eth_stats: imissed means the
     // receiver itself fell behind, not the network), written as "port".
     std::vector<std::pair<std::string, uint64_t>> port_stats;
 };
+
+// The ARP log of the host emulator (wg-trafgen hosts --arp-log): one line per
+// ARP request seen on the user LAN, "<CLOCK_MONOTONIC ns> <sender IP>
+// <sender MAC> <target IP>". Lines that do not parse are skipped.
+struct ArpLogEntry {
+    int64_t ns = 0;
+    uint32_t sender_ip = 0, target_ip = 0;
+};
+std::string arp_log_line(int64_t ns, uint32_t sender_ip, const Mac& sender_mac, uint32_t target_ip);
+std::vector<ArpLogEntry> parse_arp_log(std::string_view text);
+// Requests in [from_ns, from_ns + window_ns) whose sender IP is one of
+// `senders` (empty: any sender).
+uint64_t count_arp_requests(const std::vector<ArpLogEntry>& log, int64_t from_ns, int64_t window_ns,
+                            const std::vector<uint32_t>& senders);
 
 Phase phase_of(const std::vector<Event>& events, int64_t t);
 Report analyze(const Recorder& rec, const AnalysisOptions& opt);

@@ -8,12 +8,19 @@
 //                          [--run ID]
 //   wg-trafgen [EAL] -- rx --out FILE [--seconds S] [--events FILE] [--tx FILE] [--hosts N]
 //                          [--bucket-ms MS] [--run ID] [--port N]
+//   wg-trafgen [EAL] -- hosts [--hosts N] [--first IP] [--arp-latency MS|LO-HI] [--late-share F]
+//                          [--late-ms LO-HI] [--move-share F] [--move-after S | --move-on-event NAME
+//                          --events FILE] [--arp-log FILE] [--out FILE] [--seconds S] [--bench N]
 //   wg-trafgen mark FILE NAME
 //
+// hosts is the user LAN's host emulator (trafgen_hosts.hpp): it answers ARP
+// for every host itself, so the lab's hosts need no kernel addresses.
 // Everything runs on the main lcore; both loops sleep instead of spinning,
 // because the lab shares 2 cores with two appliances (DESIGN, the lab).
 #include "config/net.hpp"
+#include "common/hash.hpp"
 #include "scripts/tools/trafgen_analysis.hpp"
+#include "scripts/tools/trafgen_hosts.hpp"
 #include "scripts/tools/trafgen_wire.hpp"
 
 #include <rte_eal.h>
@@ -25,6 +32,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cinttypes>
 #include <csignal>
@@ -74,6 +82,11 @@ int usage() {
         "                              [--port N] [--run ID]\n"
         "       wg-trafgen [EAL] -- rx --out FILE [--seconds S] [--events FILE] [--tx FILE] [--hosts N]\n"
         "                              [--bucket-ms MS] [--run ID] [--port N]\n"
+        "       wg-trafgen [EAL] -- hosts [--hosts N] [--first IP] [--arp-latency MS|LO-HI]\n"
+        "                              [--late-share F] [--late-ms LO-HI] [--move-share F]\n"
+        "                              [--move-after S | --move-on-event NAME --events FILE]\n"
+        "                              [--arp-log FILE] [--out FILE] [--seconds S] [--port N]\n"
+        "                              [--max-pending N] [--seed N] [--bench REQUESTS]\n"
         "       wg-trafgen mark FILE NAME\n"
         "--seconds 0 runs until SIGINT/SIGTERM.\n");
     return 2;
@@ -207,7 +220,7 @@ int run_tx(int argc, char** argv) {
         if (k == "--src-mac") return bool(o.src_mac = wg::Mac::parse(v));
         if (k == "--src") return wg::Ipv4::parse(v) ? (o.src = *wg::Ipv4::parse(v), true) : false;
         if (k == "--first") return wg::Ipv4::parse(v) ? (o.first = *wg::Ipv4::parse(v), true) : false;
-        if (k == "--hosts") return num(v, o.hosts, 1, 65535);
+        if (k == "--hosts") return num(v, o.hosts, 1, 16777216);
         if (k == "--size") return num(v, o.size, double(kMinFrame), double(kMaxFrame));
         if (k == "--ttl") return num(v, o.ttl, 1, 255);
         if (k == "--pps") return num(v, o.pps, 1, 10e6);
@@ -327,7 +340,7 @@ int run_tx(int argc, char** argv) {
 struct RxOptions {
     std::string out, events, tx;
     double seconds = 10;
-    uint32_t hosts = 0, bucket_ms = 100;
+    uint32_t hosts = 0, bucket_ms = 100, per_host_max = 0;
     std::optional<uint16_t> run;
     int port = -1;
 };
@@ -340,7 +353,8 @@ int run_rx(int argc, char** argv) {
         if (k == "--events") return o.events = v, true;
         if (k == "--tx") return o.tx = v, true;
         if (k == "--seconds") return num(v, o.seconds, 0, 86400);
-        if (k == "--hosts") return num(v, o.hosts, 1, 65535);
+        if (k == "--hosts") return num(v, o.hosts, 1, 16777216);
+        if (k == "--per-host-max") return num(v, o.per_host_max, 0, 16777216);
         if (k == "--bucket-ms") return num(v, o.bucket_ms, 1, 60000);
         if (k == "--run") return num(v, run, 1, 65535) ? (o.run = uint16_t(run), true) : false;
         if (k == "--port") return num(v, o.port, 0, RTE_MAX_ETHPORTS - 1);
@@ -351,7 +365,7 @@ int run_rx(int argc, char** argv) {
 
     const auto port = open_port(o.port, true);
     if (!port) return 1;
-    Recorder rec(o.run);
+    Recorder rec(o.run, o.hosts);
     uint64_t other_frames = 0;
     say_ready("rx", *port);
     const int64_t start = now_ns();
@@ -393,6 +407,7 @@ int run_rx(int argc, char** argv) {
     // marks while traffic runs, and the generator finishes before us.
     AnalysisOptions a;
     a.hosts = o.hosts, a.start_ns = start, a.end_ns = end, a.bucket_ms = o.bucket_ms;
+    a.max_per_host = o.per_host_max;
     if (!o.events.empty()) {
         if (const auto text = read_whole(o.events))
             a.events = parse_events(*text);
@@ -425,6 +440,210 @@ int run_rx(int argc, char** argv) {
     return 0;
 }
 
+// ---- hosts ------------------------------------------------------------------
+
+struct HostsCli {
+    HostsOptions h;
+    std::string arp_log, out, events, move_event;
+    double seconds = 0, move_after_s = -1;
+    int port = -1;
+    uint64_t bench = 0;
+};
+
+// Sends what the emulator has due at `now` (bursts of kBurst); returns the
+// replies the port did not take (dropped, counted by the caller).
+uint64_t send_due(HostEmulator& emu, const Port& port, int64_t now, uint64_t& sent) {
+    uint64_t dropped = 0;
+    rte_mbuf* burst[kBurst];
+    for (int rounds = 0; rounds < 64; ++rounds) { // at most 2048 replies a turn: then receive again
+        uint16_t n = 0;
+        bool no_mbuf = false;
+        emu.take_due(now, kBurst, [&](const uint8_t* f, size_t len) {
+            rte_mbuf* m = no_mbuf ? nullptr : rte_pktmbuf_alloc(port.pool);
+            if (m == nullptr) {
+                no_mbuf = true, ++dropped;
+                return;
+            }
+            std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), f, len);
+            m->data_len = uint16_t(len), m->pkt_len = uint32_t(len);
+            burst[n++] = m;
+        });
+        if (n == 0) break;
+        const uint16_t taken = rte_eth_tx_burst(port.id, 0, burst, n);
+        sent += taken;
+        if (taken < n) {
+            dropped += n - taken;
+            rte_pktmbuf_free_bulk(burst + taken, n - taken);
+        }
+        if (n < kBurst) break;
+    }
+    return dropped;
+}
+
+// --bench N: N broadcast requests for random hosts, answered and sent over
+// the port (net_null in docs/traffic.md), against the same number of
+// prebuilt replies sent without the emulator in the same run: answers/s and
+// the ratio of the two.
+int bench_hosts(const HostsCli& o, const Port& port) {
+    constexpr size_t kFrames = 4096;
+    std::vector<std::array<uint8_t, kArpFrameLen>> req(kFrames);
+    uint64_t x = o.h.seed;
+    const wg::Mac asker{{0x02, 0, 0, 0, 0, 1}};
+    for (auto& f : req) {
+        x = wg::splitmix_finalize(x + 0x9e3779b97f4a7c15ull);
+        const uint32_t target = o.h.first_ip + uint32_t(x % o.h.hosts);
+        f.fill(0);
+        std::memset(f.data(), 0xff, 6);
+        std::memcpy(f.data() + 6, asker.bytes.data(), 6);
+        const uint8_t hdr[] = {0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1};
+        std::memcpy(f.data() + 12, hdr, sizeof hdr);
+        std::memcpy(f.data() + 22, asker.bytes.data(), 6);
+        const uint32_t sender = 0x0a010101, t = target;
+        const uint8_t ips[] = {uint8_t(sender >> 24), uint8_t(sender >> 16), uint8_t(sender >> 8), uint8_t(sender),
+                               uint8_t(t >> 24),      uint8_t(t >> 16),      uint8_t(t >> 8),      uint8_t(t)};
+        std::memcpy(f.data() + 28, ips, 4);
+        std::memcpy(f.data() + 38, ips + 4, 4);
+    }
+    HostEmulator emu(o.h);
+    uint64_t sent = 0, dropped = 0;
+    const int64_t t0 = now_ns();
+    for (uint64_t i = 0; i < o.bench && !g_stop; i += kBurst) {
+        const int64_t now = now_ns();
+        for (uint64_t k = i; k < std::min<uint64_t>(o.bench, i + kBurst); ++k)
+            emu.on_frame(req[k % kFrames].data(), kArpFrameLen, now);
+        dropped += send_due(emu, port, now, sent);
+    }
+    dropped += send_due(emu, port, INT64_MAX, sent);
+    const int64_t t1 = now_ns();
+    // The same count of replies, prebuilt, through the same port.
+    uint64_t base_sent = 0;
+    rte_mbuf* burst[kBurst];
+    for (uint64_t i = 0; i < o.bench && !g_stop; i += kBurst) {
+        const uint16_t n = uint16_t(std::min<uint64_t>(kBurst, o.bench - i));
+        if (rte_pktmbuf_alloc_bulk(port.pool, burst, n) != 0) break;
+        for (uint16_t k = 0; k < n; ++k) {
+            std::memcpy(rte_pktmbuf_mtod(burst[k], uint8_t*), req[(i + k) % kFrames].data(), kArpFrameLen);
+            burst[k]->data_len = uint16_t(kArpFrameLen), burst[k]->pkt_len = uint32_t(kArpFrameLen);
+        }
+        const uint16_t taken = rte_eth_tx_burst(port.id, 0, burst, n);
+        base_sent += taken;
+        if (taken < n) rte_pktmbuf_free_bulk(burst + taken, uint16_t(n - taken));
+    }
+    const int64_t t2 = now_ns();
+    const double emu_rate = double(sent) * 1e9 / double(std::max<int64_t>(1, t1 - t0));
+    const double base_rate = double(base_sent) * 1e9 / double(std::max<int64_t>(1, t2 - t1));
+    std::printf("{\"tool\": \"wg-trafgen hosts --bench\", \"hosts\": %u, \"requests\": %" PRIu64
+                ", \"answered\": %" PRIu64 ", \"dropped\": %" PRIu64
+                ", \"answers_per_s\": %.0f, \"prebuilt_tx_per_s\": %.0f, \"ratio\": %.3f, "
+                "\"counters\": %s}\n",
+                o.h.hosts, o.bench, sent, dropped, emu_rate, base_rate, base_rate > 0 ? emu_rate / base_rate : 0.0,
+                to_json(emu.counters()).c_str());
+    return sent == o.bench ? 0 : 1;
+}
+
+int run_hosts(int argc, char** argv) {
+    HostsCli o;
+    o.h.first_ip = wg::Ipv4::parse("10.1.1.101")->value;
+    o.h.hosts = 200;
+    const bool ok = parse_pairs(argc, argv, [&](const std::string& k, const std::string& v) {
+        if (k == "--hosts") return num(v, o.h.hosts, 1, 16777216);
+        if (k == "--first") return wg::Ipv4::parse(v) ? (o.h.first_ip = wg::Ipv4::parse(v)->value, true) : false;
+        if (k == "--arp-latency" || k == "--late-ms") {
+            const auto r = parse_ms_range(v);
+            if (!r) return false;
+            (k == "--late-ms" ? o.h.late : o.h.normal) = *r;
+            return true;
+        }
+        if (k == "--late-share") return num(v, o.h.late_share, 0, 1);
+        if (k == "--move-share") return num(v, o.h.move_share, 0, 1);
+        if (k == "--move-after") return num(v, o.move_after_s, 0, 86400);
+        if (k == "--move-on-event") return o.move_event = v, !v.empty();
+        if (k == "--events") return o.events = v, true;
+        if (k == "--arp-log") return o.arp_log = v, true;
+        if (k == "--out") return o.out = v, true;
+        if (k == "--seconds") return num(v, o.seconds, 0, 86400);
+        if (k == "--port") return num(v, o.port, 0, RTE_MAX_ETHPORTS - 1);
+        if (k == "--max-pending") return num(v, o.h.max_pending, 1, 1 << 24);
+        if (k == "--seed") return num(v, o.h.seed, 0, 9e15);
+        if (k == "--bench") return num(v, o.bench, 1, 1e10);
+        return false;
+    });
+    if (!ok) return usage();
+    if (uint64_t(o.h.first_ip) + o.h.hosts - 1 > UINT32_MAX) return fail("hosts: --first + --hosts overflows");
+    if (!o.move_event.empty() && o.events.empty()) return fail("hosts: --move-on-event needs --events FILE");
+
+    const auto port = open_port(o.port, true);
+    if (!port) return 1;
+    if (o.bench > 0) {
+        const int rc = bench_hosts(o, *port);
+        close_port(*port);
+        return rc;
+    }
+    FILE* log = nullptr;
+    if (!o.arp_log.empty()) {
+        log = std::fopen(o.arp_log.c_str(), "w");
+        if (log == nullptr) return fail(std::string("hosts: cannot write ") + o.arp_log), 1;
+        std::setvbuf(log, nullptr, _IOFBF, 1 << 20);
+    }
+    HostEmulator emu(o.h);
+    say_ready("hosts", *port);
+    const int64_t start = now_ns();
+    const int64_t deadline = o.seconds > 0 ? start + int64_t(o.seconds * 1e9) : INT64_MAX;
+    uint64_t replies_sent = 0, replies_dropped = 0, log_lines = 0;
+    int64_t moved_at = -1, next_event_check = start, last_flush = start;
+    bool log_dirty = false;
+    rte_mbuf* pkts[kBurst];
+    while (!g_stop) {
+        const uint16_t n = rte_eth_rx_burst(port->id, 0, pkts, kBurst);
+        const int64_t now = now_ns();
+        for (uint16_t i = 0; i < n; ++i) {
+            const auto seen =
+                emu.on_frame(rte_pktmbuf_mtod(pkts[i], const uint8_t*), rte_pktmbuf_data_len(pkts[i]), now);
+            if (seen && log != nullptr) {
+                const std::string line = arp_log_line(seen->ns, seen->sender_ip, seen->sender_mac, seen->target_ip);
+                std::fputs(line.c_str(), log);
+                ++log_lines, log_dirty = true;
+            }
+        }
+        if (n > 0) rte_pktmbuf_free_bulk(pkts, n);
+        // Moves: at a time since start, or once the events file names the event.
+        if (moved_at < 0 && o.move_after_s >= 0 && now >= start + int64_t(o.move_after_s * 1e9)) moved_at = now;
+        if (moved_at < 0 && !o.move_event.empty() && now >= next_event_check) {
+            next_event_check = now + 50000000; // 50 ms
+            if (const auto text = read_whole(o.events))
+                for (const Event& e : parse_events(*text))
+                    if (e.name == o.move_event) moved_at = now;
+        }
+        if (moved_at >= 0 && !emu.moved()) emu.set_moved(true);
+        replies_dropped += send_due(emu, *port, now, replies_sent);
+        // The ARP log reaches the file within ~100 ms: the demo reads it while we run.
+        if (log_dirty && now - last_flush >= 100000000) {
+            std::fflush(log);
+            last_flush = now, log_dirty = false;
+        }
+        if (now >= deadline) break;
+        if (n == 0) { // idle: asleep until the next reply is due, at most 200 us
+            int64_t wake = std::min(now + 200000, deadline);
+            if (const auto due = emu.next_due()) wake = std::min(wake, std::max(*due, now));
+            sleep_until(wake);
+        }
+    }
+    if (log != nullptr) std::fclose(log);
+    rte_eth_stats st{};
+    rte_eth_stats_get(port->id, &st);
+    close_port(*port);
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "{\"tool\": \"wg-trafgen hosts\", \"hosts\": %u, \"replies_sent\": %" PRIu64
+                  ", \"replies_dropped\": %" PRIu64 ", \"pending_at_end\": %zu, \"arp_log_lines\": %" PRIu64
+                  ", \"moved_at_ns\": %" PRId64 ", \"port_imissed\": %" PRIu64 ", \"counters\": ",
+                  o.h.hosts, replies_sent, replies_dropped, emu.pending(), log_lines, moved_at, uint64_t(st.imissed));
+    const std::string out = std::string(buf) + to_json(emu.counters()) + "}\n";
+    std::fputs(out.c_str(), stdout);
+    if (!o.out.empty() && !write_atomically(o.out, out)) return fail(std::string("hosts: cannot write ") + o.out), 1;
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -454,6 +673,8 @@ int main(int argc, char** argv) {
         rc = run_tx(argc - 2, argv + 2);
     else if (argc >= 2 && std::strcmp(argv[1], "rx") == 0)
         rc = run_rx(argc - 2, argv + 2);
+    else if (argc >= 2 && std::strcmp(argv[1], "hosts") == 0)
+        rc = run_hosts(argc - 2, argv + 2);
     else
         usage();
     rte_eal_cleanup();
