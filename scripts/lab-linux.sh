@@ -26,18 +26,129 @@
 #
 # Uses from lab.sh: $lab, $root, nsx, die; sets nothing global.
 
-# The kernel's ARP table is one table for every namespace of the machine,
-# bounded by the init namespace's gc_thresh3 (Debian: 1024): past it,
-# resolving a host fails ("neighbour table overflow") and the baseline would
-# drop for a reason that is not the failover. The lab does not change the
-# machine's own settings: it says so, and the user may raise the limit.
+# The kernel's ARP table is one table for every namespace of the machine:
+# one entry count, bounded by gc_thresh1..3 (net.ipv4.neigh.default.*). On
+# current kernels (checked on 6.18) those three exist only in the init
+# namespace (a child namespace has no neigh/default directory at all), and
+# entries of every namespace count against them (600 entries in one
+# namespace left room for only 424 in another at gc_thresh3 = 1024). Past
+# gc_thresh3 resolving a host fails ("neighbour table overflow"), so the
+# baseline would drop for a reason that is not the failover. The lab raises
+# the three for the run (linux_neigh_raise) and restores them on `down`
+# (linux_neigh_restore). Everything else stays the kernel's default and is
+# recorded (linux_neigh_record): the per-neighbour queue (unres_qlen_bytes),
+# the solicitations and their interval. A new interface copies those from
+# the init namespace's net.ipv4.neigh.default.* when it is created, so the
+# devices' veths carry the machine's defaults.
+linux_hosts_max=100000
 linux_check_hosts() { # linux_check_hosts N
-  local max
-  max=$(sysctl -n net.ipv4.neigh.default.gc_thresh3 2>/dev/null || echo 1024)
-  [ "$1" -le $((max - 64)) ] && return 0
-  echo "lab.sh: warning: $1 hosts, but the kernel's neighbour table holds at most $max entries" \
-       "(net.ipv4.neigh.default.gc_thresh3, shared by all namespaces): the linux baseline will" \
-       "drop traffic for lack of ARP entries; raise gc_thresh3 (and gc_thresh2) on this machine first" >&2
+  [ "$1" -ge 1 ] && [ "$1" -le "$linux_hosts_max" ] || die "--hosts must be 1..$linux_hosts_max in linux mode"
+  [ -w /proc/sys/net/ipv4/neigh/default/gc_thresh3 ] && return 0
+  echo "lab.sh: warning: net.ipv4.neigh.default.gc_thresh3 is not writable here (not the init network" \
+       "namespace?): the neighbour table keeps the machine's limit of" \
+       "$(sysctl -n net.ipv4.neigh.default.gc_thresh3 2>/dev/null || echo '?') entries" >&2
+}
+
+# The saved thresholds: in LAB_DIR (the brief's place for a later `down`)
+# and machine-wide, because the limit is machine-wide: a `down` from any
+# LAB_DIR restores what an aborted run of another one left raised.
+linux_neigh_saved_global=/run/wg-lab-neigh-saved
+linux_neigh_keys=(gc_thresh1 gc_thresh2 gc_thresh3)
+
+linux_neigh_raise() { # linux_neigh_raise HOSTS: raise gc_thresh1..3 for the run, save the old values
+  local hosts=$1 need saved='' f k i v
+  [ -w /proc/sys/net/ipv4/neigh/default/gc_thresh3 ] || return 0
+  # Both devices' kernels may hold every host at once (B resolves them
+  # while the killed A's entries linger), plus the other namespaces and the
+  # machine's own: 2 x hosts + 1024. gc_thresh1 at that size: the periodic
+  # GC leaves the table alone; 2x and 4x above it: the forced GC never runs.
+  need=$((2 * hosts + 1024))
+  # A run that never reached `down` left raised values: the saved ones are
+  # the machine's, not the current ones.
+  for f in "$lab/neigh-saved" "$linux_neigh_saved_global"; do
+    [ -s "$f" ] && { saved=$(cat "$f"); break; }
+  done
+  [ -n "$saved" ] || saved=$(for k in "${linux_neigh_keys[@]}"; do sysctl -n "net.ipv4.neigh.default.$k"; done | tr '\n' ' ')
+  echo "$saved" > "$lab/neigh-saved"
+  echo "$saved" > "$linux_neigh_saved_global"
+  i=0
+  for k in "${linux_neigh_keys[@]}"; do
+    v=$((need << i))
+    # Never lower a limit the machine already has higher.
+    [ "$(sysctl -n "net.ipv4.neigh.default.$k")" -ge "$v" ] || sysctl -qw "net.ipv4.neigh.default.$k=$v"
+    i=$((i + 1))
+  done
+}
+
+linux_neigh_restore() { # linux_neigh_restore: gc_thresh1..3 back to the saved values
+  local f saved='' k i=0 vals
+  for f in "$lab/neigh-saved" "$linux_neigh_saved_global"; do
+    [ -s "$f" ] && { saved=$(cat "$f"); break; }
+  done
+  [ -n "$saved" ] || return 0
+  read -r -a vals <<< "$saved"
+  for k in "${linux_neigh_keys[@]}"; do
+    [[ "${vals[$i]:-}" =~ ^[0-9]+$ ]] && sysctl -qw "net.ipv4.neigh.default.$k=${vals[$i]}"
+    i=$((i + 1))
+  done
+  rm -f "$lab/neigh-saved" "$linux_neigh_saved_global"
+}
+
+# The neighbour cache's counters, summed over CPUs (/proc/net/stat/arp_cache,
+# hex columns; machine-wide like the table): "name value" per line.
+# unresolved_discards: packets dropped because a neighbour's queue
+# (unres_qlen_bytes) was full; table_fulls: allocations refused at gc_thresh3.
+linux_neigh_stats() {
+  local -a names sums row
+  local i line n=0
+  [ -r /proc/net/stat/arp_cache ] || return 0
+  while read -r line; do
+    read -r -a row <<< "$line"
+    if [ $n = 0 ]; then names=("${row[@]}"); n=1; continue; fi
+    for i in "${!row[@]}"; do
+      # entries (the first column) is the table's, the same on every row.
+      if [ "$i" = 0 ]; then sums[0]=$((16#${row[0]})); else sums[i]=$((${sums[i]:-0} + 16#${row[i]})); fi
+    done
+  done < /proc/net/stat/arp_cache
+  for i in "${!names[@]}"; do echo "${names[i]} ${sums[i]:-0}"; done
+}
+
+# Records, in $lab/linux-neigh.json, the neighbour settings the run uses:
+# gc_thresh1..3 (raised, and the saved values), the user-side veths' own
+# values (the kernel's defaults: queue, solicitations, timers) and the
+# cache counters at `up`. lab.sh up prints a summary line.
+linux_neigh_record() {
+  local d k v first out=$lab/linux-neigh.json
+  local per_if=(unres_qlen unres_qlen_bytes mcast_solicit mcast_resolicit ucast_solicit app_solicit
+                retrans_time_ms base_reachable_time_ms delay_first_probe_time gc_stale_time locktime)
+  {
+    printf '{\n  "kernel": "%s",\n' "$(uname -r)"
+    printf '  "scope": "gc_thresh1..3 and gc_interval: one table for every namespace, set in the init namespace; the per-interface values: copied from the init namespace defaults when the interface was created",\n'
+    printf '  "gc_thresh": [%s, %s, %s],\n' "$(sysctl -n net.ipv4.neigh.default.gc_thresh1)" \
+      "$(sysctl -n net.ipv4.neigh.default.gc_thresh2)" "$(sysctl -n net.ipv4.neigh.default.gc_thresh3)"
+    printf '  "gc_thresh_saved": [%s],\n' "$(tr -s ' ' < "$lab/neigh-saved" 2>/dev/null | sed 's/ *$//; s/ /, /g')"
+    printf '  "gc_interval": %s,\n' "$(sysctl -n net.ipv4.neigh.default.gc_interval 2>/dev/null || echo null)"
+    for d in a b; do
+      printf '  "%s-user": {' "$d"
+      first=1
+      for k in "${per_if[@]}"; do
+        v=$(nsx "wg-$d" cat "/proc/sys/net/ipv4/neigh/$d-user/$k" 2>/dev/null || echo null)
+        [ $first = 1 ] || printf ', '
+        printf '"%s": %s' "$k" "$v"
+        first=0
+      done
+      printf '},\n'
+    done
+    printf '  "stats_at_up": {'
+    linux_neigh_stats | awk '{ printf "%s\"%s\": %s", (NR > 1 ? ", " : ""), $1, $2 }'
+    printf '}\n}\n'
+  } > "$out"
+  printf 'lab.sh: linux neighbour table: gc_thresh1..3 %s %s %s for the run (restored by down: %s); ' \
+    "$(sysctl -n net.ipv4.neigh.default.gc_thresh1)" "$(sysctl -n net.ipv4.neigh.default.gc_thresh2)" \
+    "$(sysctl -n net.ipv4.neigh.default.gc_thresh3)" "$(sed 's/ *$//' "$lab/neigh-saved" 2>/dev/null)"
+  printf 'a-user: unres_qlen_bytes %s (unres_qlen %s), mcast_solicit %s, retrans_time_ms %s (all in %s)\n' \
+    "$(nsx wg-a cat /proc/sys/net/ipv4/neigh/a-user/unres_qlen_bytes)" "$(nsx wg-a cat /proc/sys/net/ipv4/neigh/a-user/unres_qlen)" \
+    "$(nsx wg-a cat /proc/sys/net/ipv4/neigh/a-user/mcast_solicit)" "$(nsx wg-a cat /proc/sys/net/ipv4/neigh/a-user/retrans_time_ms)" "$out"
 }
 
 linux_prio() { [ "$1" = a ] && echo 120 || echo 100; }
