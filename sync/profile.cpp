@@ -59,6 +59,12 @@ Profile::Impl::Impl(const ProfileOptions& o, arp::Service& a, Channel& c, std::f
     }
     // The table may already hold entries (profile created after the ARP service).
     refresh_local();
+    follow(true); // a profile starts as Slave (role)
+}
+
+void Profile::Impl::follow(bool on) {
+    for (size_t i = 0; i < replicated.size(); ++i)
+        if (replicated[i]) arp.set_slave(uint16_t(i), on);
 }
 
 // ---- common -----------------------------------------------------------------
@@ -413,12 +419,18 @@ Profile::Profile(const ProfileOptions& options, arp::Service& arp, Channel& chan
                  std::function<Time()> now)
     : impl_(std::make_unique<Impl>(options, arp, channel, std::move(now))) {}
 
-Profile::~Profile() = default;
+Profile::~Profile() {
+    if (impl_->role == Role::slave) impl_->follow(false); // the ARP service outlives us
+}
 
 void Profile::set_role(Role r) {
     Impl& s = *impl_;
     if (r == s.role) return;
     s.role = r;
+    // A Slave's ARP service creates and moves nothing from the LAN on the
+    // replicated interfaces; a new Master learns from the next frame
+    // (arp/service.hpp "Rules").
+    s.follow(r == Role::slave);
     if (r == Role::slave) {
         s.stop_serving();
     } else {

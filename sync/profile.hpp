@@ -21,6 +21,14 @@
 // order-independent digest (sum of a 64-bit mix per entry, so equal sets give
 // equal digests in any order). Static entries are never replicated.
 //
+// Role: the Master decides the replicated interfaces' entries. While the
+// role is Slave (from construction, session up or not: the device is VRRP
+// Backup and another is Master), the profile marks those interfaces with
+// arp::Service::set_slave, so LAN ARP there neither creates nor moves
+// entries (answers to this device's own requests aside; arp/service.hpp
+// "Rules", docs/config.md "arp"); set_role(master) lifts it at once, and
+// the destructor too. Without a profile (no remote backup) nothing changes.
+//
 // Preempt hold (DESIGN "Mastership should not be taken back before the
 // returning device has been synced"): while the role is Slave and a session
 // with the peer is up but the batch backup has not completed, preempt_hold()

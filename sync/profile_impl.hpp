@@ -136,6 +136,9 @@ struct Profile::Impl {
     uint64_t remote_digest() const { return remote.digest() + unknown.digest(); }
     size_t remote_size() const { return remote.size() + unknown.size(); }
     bool is_replicated(uint16_t ifindex) const { return ifindex < replicated.size() && replicated[ifindex]; }
+    // arp::Service::set_slave(on) for every replicated interface (the Slave
+    // installs what the Master decides; profile.hpp "Role").
+    void follow(bool on);
     void count(ProfileCounter c, uint64_t n = 1) { stats.add(c, n); }
     bool send(const wire::Message& m);
     wire::Message header(wire::Type t, uint64_t seq) const;

@@ -265,6 +265,16 @@ struct Device {
         arp->on_frame(ifindex(ifname),
                       arp::encode(arp::request(host_mac(i, variant), host_ip(i), address_of(ifname))), now);
     }
+    // This device resolves host i itself (a forwarding miss, then the
+    // host's answer): the one way a Slave creates an entry from the LAN
+    // (control/arp/service.hpp "Rules").
+    void resolve(uint32_t i, Time now, const char* ifname = kUserIf) {
+        const uint16_t ifx = ifindex(ifname);
+        ASSERT_EQ(arp->on_miss(ifx, host_ip(i), now), arp::MissAction::hold);
+        const arp::Packet asked =
+            arp::request(Mac{{0x02, 0xee, 0, 0, 0, uint8_t(ifx)}}, address_of(ifname), host_ip(i));
+        arp->on_frame(ifx, arp::encode(arp::reply(asked, host_mac(i), host_ip(i))), now);
+    }
     void announce(const char* ifname, Ipv4 ip, const Mac& m) {
         arp->on_frame(ifindex(ifname), arp::encode(arp::request(m, ip, address_of(ifname))), now_of());
     }

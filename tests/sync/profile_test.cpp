@@ -232,7 +232,7 @@ TEST_F(PairTest, RoleSwapTheNewMasterSendsItsWholeTable) {
     link.connect();
     settle();
     for (uint32_t i = 5000; i < 5010; ++i)
-        b.learn(i, now); // B's own first-hand entries, recorded while Slave
+        b.resolve(i, now); // B's own first-hand entries, recorded while Slave
     a.profile->set_role(Role::slave);
     b.profile->set_role(Role::master);
     settle();
@@ -281,7 +281,7 @@ TEST_F(PairTest, SlaveTurnedMasterShowsItsWholeTableAtOnce) {
     ASSERT_EQ(b.arp->size(), 100u);
     link.cut(); // the Master dies
     settle();
-    b.learn(500, now); // B's own learning while Slave still goes in
+    b.resolve(500, now); // B's own resolutions while Slave still go in
     b.profile->set_role(Role::master);
     EXPECT_EQ(b.profile->entries(), 101u);
     sync::Table expected;
