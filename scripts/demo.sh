@@ -7,7 +7,16 @@
 #   attributed (before / detection window / after takeover = ARP misses) →
 #   results/failover.json and results/failover.png → lab down.
 #
-#   scripts/demo.sh [--hosts N] [--pps RATE] [--no-compare | --mode MODE]   (root; after scripts/setup.sh)
+#   scripts/demo.sh [--hosts N] [--pps RATE] [--arp-latency immediate|powersave]
+#                   [--no-compare | --mode MODE]   (root; after scripts/setup.sh)
+#
+# The user hosts are the host emulator (`wg-trafgen hosts`, docs/lab.md), up
+# for the lab's whole life: --hosts 1..100000. --arp-latency: how they
+# answer ARP: immediate (default), or powersave (30 % of the hosts answer a
+# broadcast request only after 100-300 ms, like power-saving Wi-Fi clients
+# at their DTIM beacon). --pps: default 10000, hosts/5 above 50000 hosts
+# (at most 20000: 2 cores carry the generator, both devices and the
+# receivers); the probe cycle, hosts/pps, is the floor of time_to_all_hosts.
 #
 # By default (--compare), then the same failover for the two baselines on the same
 # topology (docs/lab.md): warmgate without hot backup (warmgate-nosync: the
@@ -31,19 +40,37 @@ results=${RESULTS_DIR:-$root/results}
 # at once costs packets (docs/lab.md), small enough for the Linux baseline's
 # neighbour table and a 2-minute run on 2 cores.
 hosts=1000
-pps=10000
+pps=
+arp_latency=immediate
 compare=1
 only=
 while [ $# -gt 0 ]; do
   case $1 in
     --hosts) hosts=$2; shift 2 ;;
     --pps) pps=$2; shift 2 ;;
+    --arp-latency) arp_latency=$2; shift 2 ;;
     --compare) compare=1; shift ;;
     --no-compare) compare=0; shift ;;
     --mode) only=$2; shift 2 ;;
-    *) echo "usage: demo.sh [--hosts N] [--pps RATE] [--no-compare | --mode warmgate|warmgate-nosync|linux]" >&2; exit 2 ;;
+    *) echo "usage: demo.sh [--hosts N] [--pps RATE] [--arp-latency immediate|powersave] [--no-compare | --mode warmgate|warmgate-nosync|linux]" >&2; exit 2 ;;
   esac
 done
+[ -n "$pps" ] || pps=$((hosts / 5 > 20000 ? 20000 : hosts / 5 > 10000 ? hosts / 5 : 10000))
+# The host emulator's options for each ARP latency profile (docs/lab.md).
+case $arp_latency in
+  immediate) host_opts="--arp-latency 0" ;;
+  powersave) host_opts="--arp-latency 0 --late-share 0.3 --late-ms 100-300" ;;
+  *) echo "demo.sh: --arp-latency must be immediate or powersave" >&2; exit 2 ;;
+esac
+# The timeline of the measured run: the kill after at least 4 s and two probe
+# cycles (every host delivered to twice), then the detection (~3-4 s), then
+# at least 11 s and two cycles: the new Master's ARP requests are counted
+# over the 10 s after it took over, and every host must get probes again.
+cycle_ms=$((hosts * 1000 / pps))
+kill_after=$(((2 * cycle_ms + 999) / 1000 > 4 ? (2 * cycle_ms + 999) / 1000 : 4))
+tail_s=$(((2 * cycle_ms + 999) / 1000 > 11 ? (2 * cycle_ms + 999) / 1000 : 11))
+tx_seconds=$((kill_after + 4 + tail_s))
+run_warm=4241 run_measured=4242
 [ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (network namespaces)" >&2; exit 1; }
 for p in main/warmgate control/warmgatectl scripts/tools/wg-trafgen scripts/tools/wg-failover-report; do
   [ -x "$build/$p" ] || { echo "demo.sh: no $build/$p: run scripts/setup.sh first" >&2; exit 1; }
@@ -87,10 +114,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-gen() { # gen PREFIX SECONDS RATE OUT: paced probes from the network side to every host
+gen() { # gen PREFIX SECONDS RATE OUT RUN: paced probes from the network side to every host
   ip netns exec wg-core "$trafgen" --no-huge -m 256 --no-pci -l 0 --file-prefix "$1" \
     --log-level='*:warning' --vdev net_af_packet0,iface=gen0 -- \
-    tx --dst-mac 00:00:5e:00:01:02 --hosts "$hosts" --first 10.1.1.101 --pps "$3" --seconds "$2" --out "$4"
+    tx --dst-mac 00:00:5e:00:01:02 --hosts "$hosts" --first 10.1.1.101 --pps "$3" --seconds "$2" --out "$4" \
+    --run "$5"
 }
 
 # Resolved user hosts in a device's table: warmgate's adjacencies, or the
@@ -137,32 +165,61 @@ run_failover() { # run_failover MODE NAME
   step "[$mode] lab up: the seed's network, $hosts user hosts"
   # Each device's notify hook marks "master_DeviceX" on the traffic tools'
   # clock the moment its user-side group becomes Master.
-  LAB_NOTIFY_MASTER="$trafgen mark $events master_" labsh up --mode "$mode" --hosts "$hosts"
+  # The host emulator starts with the lab and answers ARP from then on.
+  LAB_NOTIFY_MASTER="$trafgen mark $events master_" labsh up --mode "$mode" --hosts "$hosts" \
+    --host-emulator --host-opts "$host_opts"
   wait_state a master 30
   wait_state b backup 10
   echo "Device A: Master, Device B: Backup"
 
-  step "[$mode] Device A learns the hosts (one round of traffic: ARP resolution on a miss)"
-  gen wg-demo-warm 2 "$((hosts * 2))" "$lab/warm.json" > "$lab/warm.log" 2>&1
+  # Until Device A holds every host (and, with hot backup, Device B too): its
+  # ARP requests are capped at arp.requests_per_s (2000/s by default), so
+  # 100k hosts take about a minute. A fixed 2 s warm-up was what made the lab
+  # collapse at 10k hosts (docs/lab.md): the warm-up's held packets, released
+  # seconds later, were the first the receiver saw, and it counted that run.
+  step "[$mode] Device A learns the hosts (warm-up traffic until every host is resolved: ARP on a miss)"
+  local warm_deadline=$((SECONDS + 20 + hosts / 1000)) ea=0 eb=0
+  gen wg-demo-warm $((20 + hosts / 1000)) "$((hosts < 10000 ? hosts * 2 : 10000))" "$lab/warm.json" $run_warm \
+    > "$lab/warm.log" 2>&1 &
+  tx_pid=$!
+  # warmgate's adjacency count includes the network-side router.
+  local want=$((hosts + 1))
+  [ "$mode" = linux ] && want=$hosts
+  while [ $SECONDS -lt $warm_deadline ] && kill -0 "$tx_pid" 2>/dev/null; do
+    ea=$(entries "$mode" a)
+    [ "${ea:-0}" -ge "$want" ] && break
+    sleep 0.5
+  done
+  kill -TERM "$tx_pid" 2>/dev/null || true
+  wait "$tx_pid" 2>/dev/null || true
+  tx_pid=
   rm -rf /var/run/dpdk/wg-demo-warm
+  if [ "$mode" = warmgate ]; then
+    while [ $SECONDS -lt $((warm_deadline + 10)) ]; do
+      eb=$(entries "$mode" b)
+      [ "${eb:-0}" -ge "${ea:-0}" ] && break
+      sleep 0.5
+    done
+  fi
+  echo "warm-up: Device A holds ${ea:-?} entries for $hosts hosts${eb:+, Device B $eb}"
   if [ "$mode" = linux ]; then
     echo "Device A's kernel: $(entries linux a) user hosts resolved"
   else
     ctl A display arp | tail -n 7
   fi
 
-  step "[$mode] downlink traffic: $pps pps over $hosts hosts, through the Master"
+  step "[$mode] downlink traffic: $pps pps over $hosts hosts (probe cycle $cycle_ms ms), through the Master"
   : > "$events"
   rm -f "$lab/rx.json" "$lab/tx.json"
   ip netns exec wg-hosts "$trafgen" --no-huge -m 256 --no-pci -l 1 --file-prefix wg-demo-rx \
     --log-level='*:warning' --vdev net_af_packet0,iface=h0 -- \
     rx --seconds 0 --out "$lab/rx.json" --events "$events" --tx "$lab/tx.json" --hosts "$hosts" --bucket-ms 100 \
-    > "$lab/rx.log" 2>&1 &
+    --run $run_measured --per-host-max 1000 > "$lab/rx.log" 2>&1 &
   rx_pid=$!
   for _ in $(seq 100); do grep -q running "$lab/rx.log" 2>/dev/null && break; sleep 0.1; done
-  gen wg-demo-tx 16 "$pps" "$lab/tx.json" > "$lab/tx.log" 2>&1 &
+  gen wg-demo-tx "$tx_seconds" "$pps" "$lab/tx.json" $run_measured > "$lab/tx.log" 2>&1 &
   tx_pid=$!
-  sleep 4
+  sleep "$kill_after"
 
   step "[$mode] operator view (Device A, Device B)"
   if [ "$mode" = linux ]; then
@@ -213,12 +270,18 @@ run_failover() { # run_failover MODE NAME
     arp_miss_b=$(ctl B --json display statistics | tr -d ' \n' | grep -o '"total":{[^}]*' |
       grep -o '"arp_miss":[0-9]*' | cut -d: -f2 || true)
   fi
+  # The host emulator flushes its ARP log every 100 ms; the window after the
+  # takeover (10 s) ended before the generator stopped.
+  sleep 0.3
+  # The new Master's ARP requests: from B's address (or its VIP) on the user LAN.
   "$build/scripts/tools/wg-failover-report" --rx "$lab/rx.json" --tx "$lab/tx.json" --events "$events" \
     --mode "$mode" --hot-backup "$hot" --digest-a "$da" --digest-b "$db" \
     --arp-miss-b "${arp_miss_b:-0}" --entries-a "${entries_a:-0}" --entries-b "${entries_b:-0}" \
+    --arp-log "$lab/arp.log" --arp-from 10.1.1.2,10.1.1.100 \
     --json "$results/$name.json" --series "$results/$name.dat"
   plot "$results/$name.dat" "$results/$name.png" "$mode failover"
   labsh down > /dev/null
+  cp "$lab/hosts.json" "$results/$name-hosts.json" 2>/dev/null || true
   echo "results: $results/$name.json ($((SECONDS - t0)) s)"
 }
 

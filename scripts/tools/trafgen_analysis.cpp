@@ -141,6 +141,7 @@ uint64_t count_arp_requests(const std::vector<ArpLogEntry>& log, int64_t from_ns
     uint64_t n = 0;
     for (const ArpLogEntry& e : log) {
         if (e.ns < from_ns || e.ns - from_ns >= window_ns) continue;
+        if (e.sender_ip == e.target_ip) continue; // a gratuitous ARP announces, it asks nothing
         if (!senders.empty() && std::find(senders.begin(), senders.end(), e.sender_ip) == senders.end())
             continue;
         ++n;

@@ -187,7 +187,8 @@ struct ArpLogEntry {
 std::string arp_log_line(int64_t ns, uint32_t sender_ip, const Mac& sender_mac, uint32_t target_ip);
 std::vector<ArpLogEntry> parse_arp_log(std::string_view text);
 // Requests in [from_ns, from_ns + window_ns) whose sender IP is one of
-// `senders` (empty: any sender).
+// `senders` (empty: any sender), gratuitous ARPs (sender IP = target IP, a
+// new Master's announcements) not counted.
 uint64_t count_arp_requests(const std::vector<ArpLogEntry>& log, int64_t from_ns, int64_t window_ns,
                             const std::vector<uint32_t>& senders);
 

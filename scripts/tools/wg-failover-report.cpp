@@ -9,7 +9,15 @@
 //   wg-failover-report --rx RX.json --events FILE --json OUT.json --series OUT.dat
 //                      [--tx TX.json] [--mode NAME] [--hot-backup true|false]
 //                      [--digest-a D] [--digest-b D] [--arp-miss-b N] [--entries-a N] [--entries-b N]
+//                      [--arp-log FILE [--arp-from IP[,IP...]] [--arp-window-ms MS]]
 //   wg-failover-report --compare OUT.json FAILOVER.json...
+//
+// --arp-log is the host emulator's log of every ARP request on the user LAN
+// (wg-trafgen hosts): arp_requests_after_takeover counts those sent by
+// --arp-from (the new Master's addresses) in the --arp-window-ms (10 s)
+// after the new Master's mark.
+#include "scripts/tools/trafgen_analysis.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -28,6 +36,7 @@ int usage() {
         "usage: wg-failover-report --rx RX.json --events FILE --json OUT --series OUT.dat\n"
         "       [--tx TX.json] [--mode NAME] [--hot-backup true|false] [--digest-a D] [--digest-b D]\n"
         "       [--arp-miss-b N] [--entries-a N] [--entries-b N]\n"
+        "       [--arp-log FILE [--arp-from IP[,IP...]] [--arp-window-ms MS]]\n"
         "       wg-failover-report --compare OUT.json FAILOVER.json...\n");
     return 2;
 }
@@ -60,8 +69,9 @@ int compare(int argc, char** argv) {
     if (argc < 4) return usage();
     const std::string out_path = argv[2];
     std::string list = "[\n";
-    std::printf("\n| mode | lost_before | lost_detection | lost_arp_miss | time_to_master_ms | "
-                "time_to_first_forward_ms |\n|---|---|---|---|---|---|\n");
+    std::printf("\n| mode | hosts | delivered before kill | lost_detection | lost_arp_miss | hosts_with_loss_after | "
+                "arp_requests_after_takeover | time_to_master_ms | time_to_first_forward_ms | "
+                "time_to_all_hosts_ms |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 3; i < argc; ++i) {
         const std::string text = read_text(argv[i]);
         YAML::Node n;
@@ -78,9 +88,12 @@ int compare(int argc, char** argv) {
         const auto cell = [&](const char* k) {
             return n[k] && !n[k].IsNull() ? n[k].as<std::string>() : std::string("-");
         };
-        std::printf("| %s | %s | %s | %s | %s | %s |\n", cell("mode").c_str(), cell("lost_before").c_str(),
+        std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", cell("mode").c_str(),
+                    cell("hosts").c_str(), cell("delivered_before_kill_ratio").c_str(),
                     cell("lost_detection").c_str(), cell("lost_arp_miss").c_str(),
-                    cell("time_to_master_ms").c_str(), cell("time_to_first_forward_ms").c_str());
+                    cell("hosts_with_loss_after").c_str(), cell("arp_requests_after_takeover").c_str(),
+                    cell("time_to_master_ms").c_str(), cell("time_to_first_forward_ms").c_str(),
+                    cell("time_to_all_hosts_ms").c_str());
         // Each file is one JSON object already: the list holds them as written.
         size_t end = text.find_last_not_of(" \t\r\n");
         list += (i > 3 ? ",\n" : "") + text.substr(0, end == std::string::npos ? 0 : end + 1);
@@ -136,7 +149,32 @@ int main(int argc, char** argv) {
     const std::string to_master =
         master_ns >= 0 && kill_ns >= 0 ? std::to_string((master_ns - kill_ns) / 1000000) : "null";
     const std::string to_forward = first_after >= 0 ? std::to_string(first_after / 1000000) : "null";
-
+    const int64_t all_hosts = get<int64_t>(rx, "time_to_all_hosts_ns", -1);
+    const std::string to_all_hosts = all_hosts >= 0 ? std::to_string(all_hosts / 1000000) : "null";
+    const std::string ratio =
+        rx["delivered_before_kill_ratio"] && !rx["delivered_before_kill_ratio"].IsNull()
+            ? rx["delivered_before_kill_ratio"].as<std::string>()
+            : "null";
+    // The new Master's ARP requests in the window after it took over: from
+    // the host emulator's log, which sees every request on the user LAN.
+    std::string arp_after = "null";
+    const int64_t window_ms = opt.count("--arp-window-ms") ? std::stoll(opt["--arp-window-ms"]) : 10000;
+    if (opt.count("--arp-log") && master_ns >= 0) {
+        std::ifstream in(opt["--arp-log"]);
+        if (in) {
+            std::ostringstream text;
+            text << in.rdbuf();
+            std::vector<uint32_t> senders;
+            std::istringstream list(opt.count("--arp-from") ? opt["--arp-from"] : "");
+            for (std::string ip; std::getline(list, ip, ',');)
+                if (const auto a = wg::Ipv4::parse(ip)) senders.push_back(a->value);
+            const auto log = wg::trafgen::parse_arp_log(text.str());
+            arp_after = std::to_string(
+                wg::trafgen::count_arp_requests(log, master_ns, window_ms * 1000000, senders));
+        } else {
+            std::fprintf(stderr, "wg-failover-report: no ARP log %s\n", opt["--arp-log"].c_str());
+        }
+    }
     FILE* out = std::fopen(opt["--json"].c_str(), "w");
     if (out == nullptr) {
         std::perror(opt["--json"].c_str());
@@ -148,6 +186,10 @@ int main(int argc, char** argv) {
         "  \"lost_total\": %llu,\n  \"lost_before\": %llu,\n  \"lost_detection\": %llu,\n"
         "  \"lost_arp_miss\": %llu,\n  \"hosts_with_loss_after\": %llu,\n"
         "  \"time_to_master_ms\": %s,\n  \"time_to_first_forward_ms\": %s,\n"
+        "  \"sent_before_kill\": %llu,\n  \"delivered_before_kill\": %llu,\n"
+        "  \"delivered_before_kill_ratio\": %s,\n"
+        "  \"arp_requests_after_takeover\": %s,\n  \"arp_window_ms\": %lld,\n"
+        "  \"time_to_all_hosts_ms\": %s,\n  \"hosts_silent_after\": %llu,\n  \"probe_cycle_ms\": %.1f,\n"
         "  \"digest_equal_before_kill\": %s,\n  \"digest_before_kill\": {\"DeviceA\": %s, \"DeviceB\": %s},\n"
         "  \"hot_backup\": %s,\n"
         "  \"adjacency_entries_before_kill\": {\"DeviceA\": %llu, \"DeviceB\": %llu},\n"
@@ -156,7 +198,10 @@ int main(int argc, char** argv) {
         get<unsigned long long>(rx, "received", 0), get<unsigned long long>(rx, "lost_total", 0),
         get<unsigned long long>(rx, "lost_before", 0), get<unsigned long long>(rx, "lost_detection", 0),
         get<unsigned long long>(rx, "lost_after", 0), get<unsigned long long>(rx, "hosts_with_loss_after", 0),
-        to_master.c_str(), to_forward.c_str(), digest_equal, json_scalar(da).c_str(), json_scalar(db).c_str(),
+        to_master.c_str(), to_forward.c_str(), get<unsigned long long>(rx, "sent_before_kill", 0),
+        get<unsigned long long>(rx, "delivered_before_kill", 0), ratio.c_str(), arp_after.c_str(),
+        static_cast<long long>(window_ms), to_all_hosts.c_str(), get<unsigned long long>(rx, "hosts_silent_after", 0),
+        get<double>(rx, "probe_cycle_ms", 0), digest_equal, json_scalar(da).c_str(), json_scalar(db).c_str(),
         hot_backup ? "true" : "false", num("--entries-a"), num("--entries-b"), num("--arp-miss-b"));
     std::fclose(out);
 
@@ -179,11 +224,19 @@ int main(int argc, char** argv) {
                 "  lost before the kill     %llu\n  lost in VRRP detection   %llu\n"
                 "  lost to ARP misses       %llu   %s\n"
                 "  time to Master           %s ms\n  time to first forward    %s ms\n"
-                "  digests equal at kill    %s\n",
+                "  digests equal at kill    %s\n"
+                "  delivered before kill    %s (%llu of %llu)\n"
+                "  hosts with loss after    %llu\n"
+                "  ARP requests after takeover (%lld ms)  %s\n"
+                "  time to all hosts        %s ms (probe cycle %.0f ms)\n",
                 mode.c_str(), get<unsigned long long>(rx, "hosts", 0), offered,
                 get<unsigned long long>(rx, "lost_before", 0),
                 get<unsigned long long>(rx, "lost_detection", 0),
                 get<unsigned long long>(rx, "lost_after", 0), why, master_ns >= 0 ? to_master.c_str() : "?",
-                first_after >= 0 ? to_forward.c_str() : "?", digest_equal);
+                first_after >= 0 ? to_forward.c_str() : "?", digest_equal, ratio.c_str(),
+                get<unsigned long long>(rx, "delivered_before_kill", 0),
+                get<unsigned long long>(rx, "sent_before_kill", 0),
+                get<unsigned long long>(rx, "hosts_with_loss_after", 0), static_cast<long long>(window_ms),
+                arp_after.c_str(), to_all_hosts.c_str(), get<double>(rx, "probe_cycle_ms", 0));
     return 0;
 }
