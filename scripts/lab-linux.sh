@@ -206,7 +206,9 @@ vrrp_instance network_side {
     }
 }
 EOF
-  nsx "wg-$d" ip addr add "10.1.1.$n/16" dev "$d-user"
+  # The lab's user subnet, as warmgate's (lab.sh device_config): a /14
+  # holds the 100k hosts from 10.1.1.101 on.
+  nsx "wg-$d" ip addr add "10.1.1.$n/14" dev "$d-user"
   nsx "wg-$d" ip addr add "192.0.2.$n/24" dev "$d-core"
   nsx "wg-$d" ip route add default via 192.0.2.254
   # Strict reverse-path filtering would drop the downlink: it arrives on
