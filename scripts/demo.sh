@@ -178,7 +178,7 @@ run_failover() { # run_failover MODE NAME
   # collapse at 10k hosts (docs/lab.md): the warm-up's held packets, released
   # seconds later, were the first the receiver saw, and it counted that run.
   step "[$mode] Device A learns the hosts (warm-up traffic until every host is resolved: ARP on a miss)"
-  local warm_deadline=$((SECONDS + 20 + hosts / 1000)) ea=0 eb=0
+  local warm_deadline=$((SECONDS + 20 + hosts / 1000)) ea=0 eb= warm_t0=$SECONDS
   gen wg-demo-warm $((20 + hosts / 1000)) "$((hosts < 10000 ? hosts * 2 : 10000))" "$lab/warm.json" $run_warm \
     > "$lab/warm.log" 2>&1 &
   tx_pid=$!
@@ -201,7 +201,7 @@ run_failover() { # run_failover MODE NAME
       sleep 0.5
     done
   fi
-  echo "warm-up: Device A holds ${ea:-?} entries for $hosts hosts${eb:+, Device B $eb}"
+  echo "warm-up ($((SECONDS - warm_t0)) s): Device A holds ${ea:-?} entries for $hosts hosts${eb:+, Device B $eb}"
   if [ "$mode" = linux ]; then
     echo "Device A's kernel: $(entries linux a) user hosts resolved"
   else
