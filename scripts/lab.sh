@@ -59,6 +59,8 @@ nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # shellcheck source=scripts/lab-linux.sh
 . "$root/scripts/lab-linux.sh"
+# shellcheck source=scripts/lab-scale.sh
+. "$root/scripts/lab-scale.sh"
 
 # The mode of the lab that is up (lab.sh up writes it).
 lab_mode() { cat "$lab/mode" 2>/dev/null || echo warmgate; }
@@ -100,6 +102,8 @@ device_config() { # device_config a|b
     ' "$lab/device-$1.yaml" > "$tmp"
     mv "$tmp" "$lab/device-$1.yaml"
   fi
+  # Table size only, so that it is not what a run measures (scripts/lab-scale.sh).
+  lab_scale_warmgate "$lab/device-$1.yaml" "$(cat "$lab/hosts")"
   # LAB_NOTIFY_MASTER: a notify hook on the user-side group (the demo marks
   # the moment a device becomes Master with it, on the traffic tools' clock).
   if [ -n "${LAB_NOTIFY_MASTER:-}" ]; then
