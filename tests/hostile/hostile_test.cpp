@@ -431,6 +431,22 @@ TEST_F(HostileLab, ArpFloodNoSplitBrain) {
         "DeviceB profile1: %s\n",
         secs(Clock::now() - sync0), brief_profile(lab_->profile('a')).c_str(),
         brief_profile(lab_->profile('b')).c_str());
+    // The Slave installs what the Master decided (docs/config.md "arp",
+    // "On a remote-backup Slave"): B created no entry from the flood, and
+    // once the tables converged it holds no more entries than A.
+    const YAML::Node r2a = arp_stats('a'), r2b = arp_stats('b');
+    auto grew = [&](const YAML::Node& r0, const YAML::Node& r1, const char* key) {
+        return num(sub(r1, {"arp", "counters", key})) - num(sub(r0, {"arp", "counters", key}));
+    };
+    const uint64_t entries_a = num(sub(r2a, {"arp", "entries"})), entries_b = num(sub(r2b, {"arp", "entries"}));
+    std::printf("[hostile] arp-flood: entries after convergence: DeviceA %llu, DeviceB %llu; DeviceB learned "
+                "+%llu, learn_skipped_slave +%llu\n",
+                (unsigned long long)entries_a, (unsigned long long)entries_b,
+                (unsigned long long)grew(r0b, r2b, "learned"),
+                (unsigned long long)grew(r0b, r2b, "learn_skipped_slave"));
+    EXPECT_EQ(grew(r0b, r2b, "learned"), 0u) << "the Slave learned from the flood";
+    EXPECT_GT(grew(r0b, r2b, "learn_skipped_slave"), 0u) << "the flood did not reach the Slave's learning";
+    EXPECT_LE(entries_b, entries_a) << "the Slave holds more entries than the Master";
     // Rate-limited logging: one line per reason per interval, whatever the flood.
     EXPECT_LT(lines_a + lines_b, 200u)
         << "the devices logged " << lines_a << " + " << lines_b << " lines during the flood";
