@@ -127,7 +127,8 @@ std::optional<ArpRequestSeen> HostEmulator::on_frame(const uint8_t* f, size_t le
     p.requester_ip = seen.sender_ip;
     p.requester_mac = seen.sender_mac;
     heap_.push_back(p);
-    std::push_heap(heap_.begin(), heap_.end(), [](const Pending& x, const Pending& y) { return later(x, y); });
+    std::push_heap(heap_.begin(), heap_.end(),
+                   [](const Pending& x, const Pending& y) { return later(x, y); });
     return seen;
 }
 
@@ -162,8 +163,8 @@ void HostEmulator::build_reply(const Pending& p, uint8_t* f) {
 std::string to_json(const HostsCounters& c) {
     std::string out = "{";
     bool first = true;
-#define WG_X(name, help)                                                                                \
-    out += std::string(first ? "" : ", ") + "\"" #name "\": " + std::to_string(c.name);                   \
+#define WG_X(name, help)                                                                                     \
+    out += std::string(first ? "" : ", ") + "\"" #name "\": " + std::to_string(c.name);                      \
     first = false;
     WG_TRAFGEN_HOSTS_COUNTERS(WG_X)
 #undef WG_X

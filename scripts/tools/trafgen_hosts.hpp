@@ -47,8 +47,8 @@ struct HostsOptions {
     MsRange normal{};
     double late_share = 0; // 0..1
     MsRange late{100, 300};
-    double move_share = 0;         // 0..1
-    uint64_t seed = 1;             // which hosts are late / move, and the latency draws
+    double move_share = 0;          // 0..1
+    uint64_t seed = 1;              // which hosts are late / move, and the latency draws
     uint32_t max_pending = 1 << 20; // delayed replies waiting; beyond: dropped, counted
 };
 
@@ -57,19 +57,19 @@ struct HostsOptions {
 Mac host_mac(uint32_t index, bool moved = false);
 
 // Counters, declared once (STYLE: X-macro lists).
-#define WG_TRAFGEN_HOSTS_COUNTERS(X)                                                                    \
-    X(frames, "frames received")                                                                      \
-    X(arp_requests, "ARP requests seen on the LAN (any sender, any target)")                          \
-    X(requests_for_hosts, "ARP requests for an emulated host")                                        \
-    X(requests_broadcast, "of those, broadcast (the others are unicast probes)")                      \
-    X(replies_late, "replies delayed as a late (power-saving) host")                                  \
-    X(replies_moved, "replies from a moved host's new MAC")                                           \
-    X(replies_due, "replies handed out for sending")                                                  \
-    X(dropped_pending_full, "requests not answered: max_pending replies were waiting")                \
-    X(ignored_gratuitous, "gratuitous ARP (sender IP = target IP): nothing to answer")                \
-    X(ignored_other_target, "ARP requests for an address no emulated host owns")                      \
-    X(ignored_not_request, "ARP frames that are not requests (replies, our own replies seen on tap)") \
-    X(not_arp, "frames that are not ARP (the downlink probes)")                                       \
+#define WG_TRAFGEN_HOSTS_COUNTERS(X)                                                                         \
+    X(frames, "frames received")                                                                             \
+    X(arp_requests, "ARP requests seen on the LAN (any sender, any target)")                                 \
+    X(requests_for_hosts, "ARP requests for an emulated host")                                               \
+    X(requests_broadcast, "of those, broadcast (the others are unicast probes)")                             \
+    X(replies_late, "replies delayed as a late (power-saving) host")                                         \
+    X(replies_moved, "replies from a moved host's new MAC")                                                  \
+    X(replies_due, "replies handed out for sending")                                                         \
+    X(dropped_pending_full, "requests not answered: max_pending replies were waiting")                       \
+    X(ignored_gratuitous, "gratuitous ARP (sender IP = target IP): nothing to answer")                       \
+    X(ignored_other_target, "ARP requests for an address no emulated host owns")                             \
+    X(ignored_not_request, "ARP frames that are not requests (replies, our own replies seen on tap)")        \
+    X(not_arp, "frames that are not ARP (the downlink probes)")                                              \
     X(malformed, "ARP frames too short or not Ethernet/IPv4")
 
 struct HostsCounters {

@@ -69,9 +69,10 @@ int compare(int argc, char** argv) {
     if (argc < 4) return usage();
     const std::string out_path = argv[2];
     std::string list = "[\n";
-    std::printf("\n| mode | hosts | delivered before kill | lost_detection | lost_arp_miss | hosts_with_loss_after | "
-                "arp_requests_after_takeover | time_to_master_ms | time_to_first_forward_ms | "
-                "time_to_all_hosts_ms |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "\n| mode | hosts | delivered before kill | lost_detection | lost_arp_miss | hosts_with_loss_after | "
+        "arp_requests_after_takeover | time_to_master_ms | time_to_first_forward_ms | "
+        "time_to_all_hosts_ms |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 3; i < argc; ++i) {
         const std::string text = read_text(argv[i]);
         YAML::Node n;
@@ -151,10 +152,9 @@ int main(int argc, char** argv) {
     const std::string to_forward = first_after >= 0 ? std::to_string(first_after / 1000000) : "null";
     const int64_t all_hosts = get<int64_t>(rx, "time_to_all_hosts_ns", -1);
     const std::string to_all_hosts = all_hosts >= 0 ? std::to_string(all_hosts / 1000000) : "null";
-    const std::string ratio =
-        rx["delivered_before_kill_ratio"] && !rx["delivered_before_kill_ratio"].IsNull()
-            ? rx["delivered_before_kill_ratio"].as<std::string>()
-            : "null";
+    const std::string ratio = rx["delivered_before_kill_ratio"] && !rx["delivered_before_kill_ratio"].IsNull()
+                                  ? rx["delivered_before_kill_ratio"].as<std::string>()
+                                  : "null";
     // The new Master's ARP requests in the window after it took over: from
     // the host emulator's log, which sees every request on the user LAN.
     std::string arp_after = "null";
@@ -169,8 +169,8 @@ int main(int argc, char** argv) {
             for (std::string ip; std::getline(list, ip, ',');)
                 if (const auto a = wg::Ipv4::parse(ip)) senders.push_back(a->value);
             const auto log = wg::trafgen::parse_arp_log(text.str());
-            arp_after = std::to_string(
-                wg::trafgen::count_arp_requests(log, master_ns, window_ms * 1000000, senders));
+            arp_after =
+                std::to_string(wg::trafgen::count_arp_requests(log, master_ns, window_ms * 1000000, senders));
         } else {
             std::fprintf(stderr, "wg-failover-report: no ARP log %s\n", opt["--arp-log"].c_str());
         }
@@ -200,9 +200,10 @@ int main(int argc, char** argv) {
         get<unsigned long long>(rx, "lost_after", 0), get<unsigned long long>(rx, "hosts_with_loss_after", 0),
         to_master.c_str(), to_forward.c_str(), get<unsigned long long>(rx, "sent_before_kill", 0),
         get<unsigned long long>(rx, "delivered_before_kill", 0), ratio.c_str(), arp_after.c_str(),
-        static_cast<long long>(window_ms), to_all_hosts.c_str(), get<unsigned long long>(rx, "hosts_silent_after", 0),
-        get<double>(rx, "probe_cycle_ms", 0), digest_equal, json_scalar(da).c_str(), json_scalar(db).c_str(),
-        hot_backup ? "true" : "false", num("--entries-a"), num("--entries-b"), num("--arp-miss-b"));
+        static_cast<long long>(window_ms), to_all_hosts.c_str(),
+        get<unsigned long long>(rx, "hosts_silent_after", 0), get<double>(rx, "probe_cycle_ms", 0),
+        digest_equal, json_scalar(da).c_str(), json_scalar(db).c_str(), hot_backup ? "true" : "false",
+        num("--entries-a"), num("--entries-b"), num("--arp-miss-b"));
     std::fclose(out);
 
     // Series, x = seconds relative to the kill.

@@ -17,8 +17,8 @@
 // for every host itself, so the lab's hosts need no kernel addresses.
 // Everything runs on the main lcore; both loops sleep instead of spinning,
 // because the lab shares 2 cores with two appliances (DESIGN, the lab).
-#include "config/net.hpp"
 #include "common/hash.hpp"
+#include "config/net.hpp"
 #include "scripts/tools/trafgen_analysis.hpp"
 #include "scripts/tools/trafgen_hosts.hpp"
 #include "scripts/tools/trafgen_wire.hpp"
@@ -499,8 +499,9 @@ int bench_hosts(const HostsCli& o, const Port& port) {
         std::memcpy(f.data() + 12, hdr, sizeof hdr);
         std::memcpy(f.data() + 22, asker.bytes.data(), 6);
         const uint32_t sender = 0x0a010101, t = target;
-        const uint8_t ips[] = {uint8_t(sender >> 24), uint8_t(sender >> 16), uint8_t(sender >> 8), uint8_t(sender),
-                               uint8_t(t >> 24),      uint8_t(t >> 16),      uint8_t(t >> 8),      uint8_t(t)};
+        const uint8_t ips[] = {
+            uint8_t(sender >> 24), uint8_t(sender >> 16), uint8_t(sender >> 8), uint8_t(sender),
+            uint8_t(t >> 24),      uint8_t(t >> 16),      uint8_t(t >> 8),      uint8_t(t)};
         std::memcpy(f.data() + 28, ips, 4);
         std::memcpy(f.data() + 38, ips + 4, 4);
     }
@@ -536,8 +537,8 @@ int bench_hosts(const HostsCli& o, const Port& port) {
                 ", \"answered\": %" PRIu64 ", \"dropped\": %" PRIu64
                 ", \"answers_per_s\": %.0f, \"prebuilt_tx_per_s\": %.0f, \"ratio\": %.3f, "
                 "\"counters\": %s}\n",
-                o.h.hosts, o.bench, sent, dropped, emu_rate, base_rate, base_rate > 0 ? emu_rate / base_rate : 0.0,
-                to_json(emu.counters()).c_str());
+                o.h.hosts, o.bench, sent, dropped, emu_rate, base_rate,
+                base_rate > 0 ? emu_rate / base_rate : 0.0, to_json(emu.counters()).c_str());
     return sent == o.bench ? 0 : 1;
 }
 
@@ -547,7 +548,8 @@ int run_hosts(int argc, char** argv) {
     o.h.hosts = 200;
     const bool ok = parse_pairs(argc, argv, [&](const std::string& k, const std::string& v) {
         if (k == "--hosts") return num(v, o.h.hosts, 1, 16777216);
-        if (k == "--first") return wg::Ipv4::parse(v) ? (o.h.first_ip = wg::Ipv4::parse(v)->value, true) : false;
+        if (k == "--first")
+            return wg::Ipv4::parse(v) ? (o.h.first_ip = wg::Ipv4::parse(v)->value, true) : false;
         if (k == "--arp-latency" || k == "--late-ms") {
             const auto r = parse_ms_range(v);
             if (!r) return false;
@@ -569,7 +571,8 @@ int run_hosts(int argc, char** argv) {
         return false;
     });
     if (!ok) return usage();
-    if (uint64_t(o.h.first_ip) + o.h.hosts - 1 > UINT32_MAX) return fail("hosts: --first + --hosts overflows");
+    if (uint64_t(o.h.first_ip) + o.h.hosts - 1 > UINT32_MAX)
+        return fail("hosts: --first + --hosts overflows");
     if (!o.move_event.empty() && o.events.empty()) return fail("hosts: --move-on-event needs --events FILE");
 
     const auto port = open_port(o.port, true);
@@ -600,14 +603,16 @@ int run_hosts(int argc, char** argv) {
             const auto seen =
                 emu.on_frame(rte_pktmbuf_mtod(pkts[i], const uint8_t*), rte_pktmbuf_data_len(pkts[i]), now);
             if (seen && log != nullptr) {
-                const std::string line = arp_log_line(seen->ns, seen->sender_ip, seen->sender_mac, seen->target_ip);
+                const std::string line =
+                    arp_log_line(seen->ns, seen->sender_ip, seen->sender_mac, seen->target_ip);
                 std::fputs(line.c_str(), log);
                 ++log_lines, log_dirty = true;
             }
         }
         if (n > 0) rte_pktmbuf_free_bulk(pkts, n);
         // Moves: at a time since start, or once the events file names the event.
-        if (moved_at < 0 && o.move_after_s >= 0 && now >= start + int64_t(o.move_after_s * 1e9)) moved_at = now;
+        if (moved_at < 0 && o.move_after_s >= 0 && now >= start + int64_t(o.move_after_s * 1e9))
+            moved_at = now;
         if (moved_at < 0 && !o.move_event.empty() && now >= next_event_check) {
             next_event_check = now + 50000000; // 50 ms
             if (const auto text = read_whole(o.events))
@@ -637,10 +642,12 @@ int run_hosts(int argc, char** argv) {
                   "{\"tool\": \"wg-trafgen hosts\", \"hosts\": %u, \"replies_sent\": %" PRIu64
                   ", \"replies_dropped\": %" PRIu64 ", \"pending_at_end\": %zu, \"arp_log_lines\": %" PRIu64
                   ", \"moved_at_ns\": %" PRId64 ", \"port_imissed\": %" PRIu64 ", \"counters\": ",
-                  o.h.hosts, replies_sent, replies_dropped, emu.pending(), log_lines, moved_at, uint64_t(st.imissed));
+                  o.h.hosts, replies_sent, replies_dropped, emu.pending(), log_lines, moved_at,
+                  uint64_t(st.imissed));
     const std::string out = std::string(buf) + to_json(emu.counters()) + "}\n";
     std::fputs(out.c_str(), stdout);
-    if (!o.out.empty() && !write_atomically(o.out, out)) return fail(std::string("hosts: cannot write ") + o.out), 1;
+    if (!o.out.empty() && !write_atomically(o.out, out))
+        return fail(std::string("hosts: cannot write ") + o.out), 1;
     return 0;
 }
 

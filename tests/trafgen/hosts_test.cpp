@@ -14,7 +14,7 @@ namespace {
 
 constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kT0 = 7'000'000'000;
-constexpr uint32_t kFirst = 0x0a010165; // 10.1.1.101
+constexpr uint32_t kFirst = 0x0a010165;   // 10.1.1.101
 constexpr uint32_t kGateway = 0x0a010102; // 10.1.1.2
 const Mac kGatewayMac{{0x02, 0xaa, 0, 0, 0, 2}};
 
@@ -101,8 +101,8 @@ TEST(TrafgenHosts, AnswersEveryHostFromItsOwnMac) {
 
 TEST(TrafgenHosts, IgnoresWhatIsNotARequestForAHost) {
     HostEmulator e(options(10));
-    const auto other = request(kFirst + 10);        // one past the last host
-    const auto below = request(kFirst - 1);         // the VIP's neighbour
+    const auto other = request(kFirst + 10); // one past the last host
+    const auto below = request(kFirst - 1);  // the VIP's neighbour
     const auto garp = request(kFirst + 3, true, kFirst + 3);
     const auto reply = request(kFirst + 1, true, kGateway, 2);
     EXPECT_TRUE(e.on_frame(other.data(), other.size(), kT0));

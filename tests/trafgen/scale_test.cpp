@@ -90,7 +90,8 @@ TEST(TrafgenScale, HostIndexBeyondSixteenBits) {
     constexpr uint32_t kHosts = 70000;
     Recorder rec(uint16_t(7), kHosts);
     Probe p;
-    p.run = 7, p.seq = 69999, p.host = uint16_t(69999), p.host_seq = 0, p.tx_ns = kT0, p.dst_ip = 0x0a010165 + 69999;
+    p.run = 7, p.seq = 69999, p.host = uint16_t(69999), p.host_seq = 0, p.tx_ns = kT0,
+    p.dst_ip = 0x0a010165 + 69999;
     ASSERT_EQ(rec.add(p, kT0 + 1), Recorder::Outcome::counted);
     ASSERT_EQ(rec.hosts().size(), size_t(kHosts));
     EXPECT_EQ(rec.hosts()[69999].received, 1u);
@@ -113,13 +114,13 @@ TEST(TrafgenScale, PerHostListIsCappedToHostsWithLoss) {
 TEST(TrafgenScale, ArpLogCountsTheNewMastersRequestsInTheWindow) {
     const Mac m{{2, 0, 0, 0, 0, 2}};
     const uint32_t b = 0x0a010102, a = 0x0a010101, vip = 0x0a010164, host = 0x0a010165;
-    std::string text = arp_log_line(100, a, m, host);    // before the takeover
-    text += arp_log_line(1000, b, m, host);                 // at the takeover
-    text += arp_log_line(1500, vip, m, vip);                // gratuitous: not a question
+    std::string text = arp_log_line(100, a, m, host); // before the takeover
+    text += arp_log_line(1000, b, m, host);           // at the takeover
+    text += arp_log_line(1500, vip, m, vip);          // gratuitous: not a question
     text += arp_log_line(2000, b, m, host + 1);
-    text += "garbage line\n12 10.1.1.2 zz 10.1.1.9\n";      // skipped
+    text += "garbage line\n12 10.1.1.2 zz 10.1.1.9\n";     // skipped
     text += arp_log_line(1000 + 10 * kMs, b, m, host + 2); // just past a 10 ms window
-    text += arp_log_line(3000, 0x0a010199, m, host);        // another sender
+    text += arp_log_line(3000, 0x0a010199, m, host);       // another sender
     const auto log = parse_arp_log(text);
     ASSERT_EQ(log.size(), 6u);
     EXPECT_EQ(log[1].ns, 1000);
