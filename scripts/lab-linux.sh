@@ -137,6 +137,8 @@ linux_neigh_record() {
         printf '"%s": %s' "$k" "$v"
         first=0
       done
+      # Which ARP creates entries (0: unsolicited replies and gratuitous ARP do not).
+      printf ', "arp_accept": %s' "$(nsx "wg-$d" cat "/proc/sys/net/ipv4/conf/$d-user/arp_accept" 2>/dev/null || echo null)"
       printf '},\n'
     done
     printf '  "stats_at_up": {'
