@@ -82,7 +82,8 @@ TEST_F(Slave, NoMoveFromTheLanNotEvenVerified) {
 
 TEST_F(Slave, SyncedInstallsAndRemovalsAreTaken) {
     for (uint32_t i = 0; i < 50; ++i)
-        ASSERT_EQ(svc->install_synced(kUser, Ipv4{ip("10.1.1.20").value + i}, host_mac(i), 600, now), Status::ok);
+        ASSERT_EQ(svc->install_synced(kUser, Ipv4{ip("10.1.1.20").value + i}, host_mac(i), 600, now),
+                  Status::ok);
     EXPECT_EQ(store.rows.size(), 50u);
     EXPECT_EQ(count(Counter::synced_installed), 50u);
     EXPECT_TRUE(svc->remove_synced(kUser, ip("10.1.1.20"), now));

@@ -32,8 +32,8 @@ TEST_F(PairTest, TheSlaveLearnsNothingFromTheLanAndInstallsTheMastersTable) {
     link.connect();
     for (uint32_t i = 0; i < 100; ++i) {
         a.learn(i, now);
-        b.learn(1000 + i, now);       // a host (or a flood) asking B: not learned
-        b.learn(i, now, 9);           // the same address from another MAC
+        b.learn(1000 + i, now); // a host (or a flood) asking B: not learned
+        b.learn(i, now, 9);     // the same address from another MAC
     }
     settle();
     EXPECT_EQ(arp_count(b, A::learned), 0u);
