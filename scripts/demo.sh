@@ -8,7 +8,7 @@
 #   results/failover.json and results/failover.png → lab down.
 #
 #   scripts/demo.sh [--hosts N] [--pps RATE] [--arp-latency immediate|powersave]
-#                   [--no-compare | --mode MODE]   (root; after scripts/setup.sh)
+#                   [--host-opts "OPTS"] [--no-compare | --mode MODE]   (root; after scripts/setup.sh)
 #
 # The user hosts are the host emulator (`wg-trafgen hosts`, docs/lab.md), up
 # for the lab's whole life: --hosts 1..100000. --arp-latency: how they
@@ -42,6 +42,7 @@ results=${RESULTS_DIR:-$root/results}
 hosts=1000
 pps=
 arp_latency=immediate
+extra_host_opts=
 compare=1
 only=
 while [ $# -gt 0 ]; do
@@ -49,10 +50,11 @@ while [ $# -gt 0 ]; do
     --hosts) hosts=$2; shift 2 ;;
     --pps) pps=$2; shift 2 ;;
     --arp-latency) arp_latency=$2; shift 2 ;;
+    --host-opts) extra_host_opts=$2; shift 2 ;;
     --compare) compare=1; shift ;;
     --no-compare) compare=0; shift ;;
     --mode) only=$2; shift 2 ;;
-    *) echo "usage: demo.sh [--hosts N] [--pps RATE] [--arp-latency immediate|powersave] [--no-compare | --mode warmgate|warmgate-nosync|linux]" >&2; exit 2 ;;
+    *) echo "usage: demo.sh [--hosts N] [--pps RATE] [--arp-latency immediate|powersave] [--host-opts OPTS] [--no-compare | --mode warmgate|warmgate-nosync|linux]" >&2; exit 2 ;;
   esac
 done
 [ -n "$pps" ] || pps=$((hosts / 5 > 20000 ? 20000 : hosts / 5 > 10000 ? hosts / 5 : 10000))
@@ -62,6 +64,9 @@ case $arp_latency in
   powersave) host_opts="--arp-latency 0 --late-share 0.3 --late-ms 100-300" ;;
   *) echo "demo.sh: --arp-latency must be immediate or powersave" >&2; exit 2 ;;
 esac
+# --host-opts: more of the emulator's options after the profile's (e.g.
+# "--move-share 0.1 --move-on-event kill --events LAB_DIR/events").
+host_opts="$host_opts${extra_host_opts:+ $extra_host_opts}"
 # The timeline of the measured run: the kill after at least 4 s and two probe
 # cycles (every host delivered to twice), then the detection (~3-4 s), then
 # at least 11 s and two cycles: the new Master's ARP requests are counted

@@ -593,7 +593,7 @@ int run_hosts(int argc, char** argv) {
     const int64_t start = now_ns();
     const int64_t deadline = o.seconds > 0 ? start + int64_t(o.seconds * 1e9) : INT64_MAX;
     uint64_t replies_sent = 0, replies_dropped = 0, log_lines = 0;
-    int64_t moved_at = -1, next_event_check = start, last_flush = start;
+    int64_t moved_at = -1, next_event_check = start, last_flush = start, last_rx = start;
     bool log_dirty = false;
     rte_mbuf* pkts[kBurst];
     while (!g_stop) {
@@ -627,8 +627,10 @@ int run_hosts(int argc, char** argv) {
             last_flush = now, log_dirty = false;
         }
         if (now >= deadline) break;
-        if (n == 0) { // idle: asleep until the next reply is due, at most 200 us
-            int64_t wake = std::min(now + 200000, deadline);
+        if (n > 0) last_rx = now;
+        if (n == 0) { // idle: asleep until the next reply is due, at most 200 us (1 ms after 10 ms quiet)
+            const int64_t nap = now - last_rx > 10000000 ? 1000000 : 200000;
+            int64_t wake = std::min(now + nap, deadline);
             if (const auto due = emu.next_due()) wake = std::min(wake, std::max(*due, now));
             sleep_until(wake);
         }
