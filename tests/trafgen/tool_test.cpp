@@ -217,6 +217,53 @@ TEST(TrafgenTool, MarkAppendsOnTheSameClock) {
     EXPECT_EQ(apptest::lines_of(apptest::read_file(ev)).size(), 2u);
 }
 
+// An ARP request (RFC 826) from 10.1.1.1 for `target`, broadcast.
+std::vector<uint8_t> arp_request(uint32_t target) {
+    std::vector<uint8_t> f(60, 0);
+    const uint8_t head[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x08, 0x06, 0, 1,
+                            0x08, 0,    6,    4,    0,    1,    2, 0, 0, 0, 0, 1, 10,   1,    1, 1};
+    std::copy(std::begin(head), std::end(head), f.begin());
+    for (int i = 0; i < 4; ++i)
+        f[38 + size_t(i)] = uint8_t(target >> (24 - 8 * i));
+    return f;
+}
+
+// The host emulator as a program: requests read from a pcap, replies
+// written to another; the ARP log and the counters.
+TEST(TrafgenTool, HostsAnswerArpFromAPcap) {
+    TempDir dir;
+    Pcap in;
+    for (const uint32_t t :
+         {0x0a010165u, 0x0a010166u, 0x0a0201ffu, 0x0a010164u}) // .101, .102, 10.2.1.255, VIP
+        in.frames.push_back(arp_request(t));
+    const Sent s = transmit(dir, 2, 1000, "0.01"); // and a probe, which is not ARP
+    ASSERT_FALSE(s.pcap.frames.empty());
+    in.frames.push_back(s.pcap.frames[0]);
+    in.write(dir.file("in.pcap"));
+    Eal eal;
+    const RunResult r =
+        apptest::run(dir,
+                     eal.argv("net_pcap0,rx_pcap=" + dir.file("in.pcap") + ",tx_pcap=" + dir.file("out.pcap"),
+                              {"hosts", "--hosts", "70000", "--first", "10.1.1.101", "--seconds", "0.5",
+                               "--arp-log", dir.file("arp.log"), "--out", dir.file("hosts.json")}),
+                     kRunTimeout);
+    ASSERT_EQ(r.code, 0) << r.describe();
+    const Pcap out = Pcap::read(dir.file("out.pcap"));
+    ASSERT_EQ(out.frames.size(), 3u) << "10.1.1.101, 10.1.1.102 and 10.2.1.255 (host 65690) are hosts";
+    const uint8_t first_mac[6] = {0x02, 0x77, 0x67, 0, 0, 0};
+    EXPECT_TRUE(std::equal(first_mac, first_mac + 6, out.frames[0].begin() + 6)) << "host 0's MAC";
+    EXPECT_EQ(out.frames[0][21], 2) << "a reply";
+    EXPECT_EQ(out.frames[2][11], uint8_t(65690 & 0xff));
+    const auto log = apptest::lines_of(apptest::read_file(dir.file("arp.log")));
+    ASSERT_EQ(log.size(), 4u) << "every request, ours or not";
+    EXPECT_TRUE(apptest::contains(log[0], " 10.1.1.1 02:00:00:00:00:01 10.1.1.101")) << log[0];
+    const YAML::Node j = YAML::Load(apptest::read_file(dir.file("hosts.json")));
+    EXPECT_EQ(j["replies_sent"].as<int>(), 3);
+    EXPECT_EQ(j["counters"]["requests_for_hosts"].as<int>(), 3);
+    EXPECT_EQ(j["counters"]["ignored_other_target"].as<int>(), 1);
+    EXPECT_EQ(j["counters"]["not_arp"].as<int>(), 1);
+}
+
 TEST(TrafgenTool, TxRefusesWithoutDestinationMac) {
     TempDir dir;
     Eal eal;
