@@ -49,28 +49,35 @@ linux_check_hosts() { # linux_check_hosts N
        "$(sysctl -n net.ipv4.neigh.default.gc_thresh3 2>/dev/null || echo '?') entries" >&2
 }
 
-# The saved thresholds: in LAB_DIR (the brief's place for a later `down`)
-# and machine-wide, because the limit is machine-wide: a `down` from any
-# LAB_DIR restores what an aborted run of another one left raised.
+# The saved thresholds, in two lines: the machine's values before the run,
+# then the values the run set. They are kept in LAB_DIR/neigh-saved and,
+# because the limit is the machine's, in /run/wg-lab-neigh-saved, which
+# lives exactly as long as the raised values (both go on a reboot): a
+# `down` from any LAB_DIR restores what an aborted run left raised.
+# A restore happens only while the values are still the ones the run set;
+# if someone changed them since, they are left alone.
 linux_neigh_saved_global=/run/wg-lab-neigh-saved
 linux_neigh_keys=(gc_thresh1 gc_thresh2 gc_thresh3)
 
+linux_neigh_now() { # "T1 T2 T3"
+  local k vals=()
+  for k in "${linux_neigh_keys[@]}"; do vals+=("$(sysctl -n "net.ipv4.neigh.default.$k")"); done
+  echo "${vals[*]}"
+}
+
 linux_neigh_raise() { # linux_neigh_raise HOSTS: raise gc_thresh1..3 for the run, save the old values
-  local hosts=$1 need saved='' f k i v
+  local hosts=$1 need saved='' k i v
   [ -w /proc/sys/net/ipv4/neigh/default/gc_thresh3 ] || return 0
-  # Both devices' kernels may hold every host at once (B resolves them
-  # while the killed A's entries linger), plus the other namespaces and the
-  # machine's own: 2 x hosts + 1024. gc_thresh1 at that size: the periodic
-  # GC leaves the table alone; 2x and 4x above it: the forced GC never runs.
+  # Both devices' kernels may hold every host at once (the kill's `arp off`
+  # flushes Device A's entries, an orderly stop leaves them), plus the other
+  # namespaces and the machine's own: 2 x hosts + 1024. gc_thresh1 at that
+  # size: the periodic GC leaves the table alone; 2x and 4x above it: the
+  # forced GC never runs.
   need=$((2 * hosts + 1024))
-  # A run that never reached `down` left raised values: the saved ones are
-  # the machine's, not the current ones.
-  for f in "$lab/neigh-saved" "$linux_neigh_saved_global"; do
-    [ -s "$f" ] && { saved=$(cat "$f"); break; }
-  done
-  [ -n "$saved" ] || saved=$(for k in "${linux_neigh_keys[@]}"; do sysctl -n "net.ipv4.neigh.default.$k"; done | tr '\n' ' ')
-  echo "$saved" > "$lab/neigh-saved"
-  echo "$saved" > "$linux_neigh_saved_global"
+  # A run that never reached `down` left raised values: the machine's own
+  # are the ones it saved.
+  [ -s "$linux_neigh_saved_global" ] && saved=$(sed -n 1p "$linux_neigh_saved_global")
+  [ -n "$saved" ] || saved=$(linux_neigh_now)
   i=0
   for k in "${linux_neigh_keys[@]}"; do
     v=$((need << i))
@@ -78,18 +85,22 @@ linux_neigh_raise() { # linux_neigh_raise HOSTS: raise gc_thresh1..3 for the run
     [ "$(sysctl -n "net.ipv4.neigh.default.$k")" -ge "$v" ] || sysctl -qw "net.ipv4.neigh.default.$k=$v"
     i=$((i + 1))
   done
+  printf '%s\n%s\n' "$saved" "$(linux_neigh_now)" > "$lab/neigh-saved"
+  cp "$lab/neigh-saved" "$linux_neigh_saved_global"
 }
 
 linux_neigh_restore() { # linux_neigh_restore: gc_thresh1..3 back to the saved values
-  local f saved='' k i=0 vals
-  for f in "$lab/neigh-saved" "$linux_neigh_saved_global"; do
-    [ -s "$f" ] && { saved=$(cat "$f"); break; }
-  done
-  [ -n "$saved" ] || return 0
-  read -r -a vals <<< "$saved"
-  for k in "${linux_neigh_keys[@]}"; do
-    [[ "${vals[$i]:-}" =~ ^[0-9]+$ ]] && sysctl -qw "net.ipv4.neigh.default.$k=${vals[$i]}"
-    i=$((i + 1))
+  local f k i=0 vals
+  for f in "$linux_neigh_saved_global" "$lab/neigh-saved"; do
+    [ -s "$f" ] || continue
+    if [ "$(linux_neigh_now)" = "$(sed -n 2p "$f")" ]; then
+      read -r -a vals <<< "$(sed -n 1p "$f")"
+      for k in "${linux_neigh_keys[@]}"; do
+        [[ "${vals[$i]:-}" =~ ^[0-9]+$ ]] && sysctl -qw "net.ipv4.neigh.default.$k=${vals[$i]}"
+        i=$((i + 1))
+      done
+    fi
+    break
   done
   rm -f "$lab/neigh-saved" "$linux_neigh_saved_global"
 }
@@ -126,7 +137,7 @@ linux_neigh_record() {
     printf '  "scope": "gc_thresh1..3 and gc_interval: one table for every namespace, set in the init namespace; the per-interface values: copied from the init namespace defaults when the interface was created",\n'
     printf '  "gc_thresh": [%s, %s, %s],\n' "$(sysctl -n net.ipv4.neigh.default.gc_thresh1)" \
       "$(sysctl -n net.ipv4.neigh.default.gc_thresh2)" "$(sysctl -n net.ipv4.neigh.default.gc_thresh3)"
-    printf '  "gc_thresh_saved": [%s],\n' "$(tr -s ' ' < "$lab/neigh-saved" 2>/dev/null | sed 's/ *$//; s/ /, /g')"
+    printf '  "gc_thresh_saved": [%s],\n' "$(sed -n '1{s/ *$//; s/ \{1,\}/, /g; p}' "$lab/neigh-saved" 2>/dev/null)"
     printf '  "gc_interval": %s,\n' "$(sysctl -n net.ipv4.neigh.default.gc_interval 2>/dev/null || echo null)"
     for d in a b; do
       printf '  "%s-user": {' "$d"
@@ -147,7 +158,7 @@ linux_neigh_record() {
   } > "$out"
   printf 'lab.sh: linux neighbour table: gc_thresh1..3 %s %s %s for the run (restored by down: %s); ' \
     "$(sysctl -n net.ipv4.neigh.default.gc_thresh1)" "$(sysctl -n net.ipv4.neigh.default.gc_thresh2)" \
-    "$(sysctl -n net.ipv4.neigh.default.gc_thresh3)" "$(sed 's/ *$//' "$lab/neigh-saved" 2>/dev/null)"
+    "$(sysctl -n net.ipv4.neigh.default.gc_thresh3)" "$(sed -n 1p "$lab/neigh-saved" 2>/dev/null)"
   printf 'a-user: unres_qlen_bytes %s (unres_qlen %s), mcast_solicit %s, retrans_time_ms %s (all in %s)\n' \
     "$(nsx wg-a cat /proc/sys/net/ipv4/neigh/a-user/unres_qlen_bytes)" "$(nsx wg-a cat /proc/sys/net/ipv4/neigh/a-user/unres_qlen)" \
     "$(nsx wg-a cat /proc/sys/net/ipv4/neigh/a-user/mcast_solicit)" "$(nsx wg-a cat /proc/sys/net/ipv4/neigh/a-user/retrans_time_ms)" "$out"
