@@ -438,7 +438,8 @@ TEST_F(HostileLab, ArpFloodNoSplitBrain) {
     auto grew = [&](const YAML::Node& r0, const YAML::Node& r1, const char* key) {
         return num(sub(r1, {"arp", "counters", key})) - num(sub(r0, {"arp", "counters", key}));
     };
-    const uint64_t entries_a = num(sub(r2a, {"arp", "entries"})), entries_b = num(sub(r2b, {"arp", "entries"}));
+    const uint64_t entries_a = num(sub(r2a, {"arp", "entries"})),
+                   entries_b = num(sub(r2b, {"arp", "entries"}));
     std::printf("[hostile] arp-flood: entries after convergence: DeviceA %llu, DeviceB %llu; DeviceB learned "
                 "+%llu, learn_skipped_slave +%llu\n",
                 (unsigned long long)entries_a, (unsigned long long)entries_b,
@@ -732,6 +733,60 @@ TEST_F(HostileLab, ReplayedAdvertWithPeers) {
     both.b_master += w2.b_master;
     both.timeline += " | after:" + w2.timeline;
     expect_no_transition(t, both, "while a replayed advert claimed the group");
+}
+
+// 7b. Stale lower-priority adverts at the Master: A's own md5 advert
+// replayed from a lower address of the LAN, so it loses the tie (RFC 5798
+// §6.4.3: equal priority, lower address: "Discard"), 500 a second for 5 s.
+// The Master stays Master and re-asserts with at most one advert per
+// Advertisement_Interval (1 s) and no gratuitous ARP (docs/vrrp-auth.md,
+// replay limits), however many arrive.
+TEST_F(HostileLab, StaleAdvertsAnsweredOncePerInterval) {
+    constexpr unsigned kCount = 2500, kIntervalMs = 2;
+    constexpr double kAdvertS = 1.0; // the lab's advert_interval_ms
+    ASSERT_NO_FATAL_FAILURE(bring_up(10, 10));
+    std::string why;
+    const YAML::Node a0 = group1('a'), b0 = group1('b');
+    const YAML::Node r0a = arp_stats('a');
+    auto& replay = attack_background(
+        "wg-lsw", {"advert-replay", "--iface", "atk0", "--vrid", "1", "--from", kAddrA, "--src", "10.1.0.9",
+                   "--count", std::to_string(kCount), "--interval-ms", std::to_string(kIntervalMs)});
+    const Watch w = watch([&] { return !replay.running(); }, 50ms, 30s);
+    const YAML::Node out = finish(replay, why);
+    ASSERT_TRUE(out.IsMap()) << why;
+    const auto after = Clock::now() + 2s;
+    const Watch w2 = watch([&] { return Clock::now() >= after; });
+    const YAML::Node a1 = group1('a'), b1 = group1('b');
+    const YAML::Node r1a = arp_stats('a');
+    const Transitions t = transitions(a0, b0, a1, b1);
+    const uint64_t answered = gc(a1, "stale_advert_answered") - gc(a0, "stale_advert_answered");
+    const uint64_t suppressed = gc(a1, "stale_advert_suppressed") - gc(a0, "stale_advert_suppressed");
+    const uint64_t adverts = gc(a1, "adverts_requested") - gc(a0, "adverts_requested");
+    const uint64_t garps = num(sub(r1a, {"arp", "counters", "gratuitous_sent"})) -
+                           num(sub(r0a, {"arp", "counters", "gratuitous_sent"}));
+    const uint64_t sent = num(out["sent"]);
+    const double seconds = real(out["seconds"]);
+    std::printf(
+        "[hostile] stale-adverts: %llu replays of %s's advert (priority %s) from %s in %.1f s; DeviceA "
+        "stale_advert_answered +%llu, stale_advert_suppressed +%llu, adverts +%llu, gratuitous ARPs "
+        "+%llu; %s\n  during: %s\n  after: %s\n",
+        (unsigned long long)sent, text(out["captured_from"]).c_str(), text(out["priority"]).c_str(),
+        text(out["replayed_src"]).c_str(), seconds, (unsigned long long)answered,
+        (unsigned long long)suppressed, (unsigned long long)adverts, (unsigned long long)garps,
+        t.brief().c_str(), w.brief().c_str(), w2.brief().c_str());
+    EXPECT_GE(answered + suppressed, sent / 2)
+        << "DeviceA's state machine did not see the replays as losing adverts: did they arrive?";
+    EXPECT_GE(answered, 1u) << "DeviceA never re-asserted against the stale adverts";
+    // One answer per interval: the replay's span, plus one at each end.
+    EXPECT_LE(answered, uint64_t(seconds / kAdvertS) + 2) << "answers not rate-limited";
+    EXPECT_LE(adverts, uint64_t(2 * (seconds + 2) / kAdvertS) + 4)
+        << "DeviceA sent more adverts than its own and one answer per interval";
+    EXPECT_EQ(garps, 0u) << "DeviceA answered stale adverts with gratuitous ARPs";
+    Watch both = w;
+    both.a_not_master += w2.a_not_master;
+    both.b_master += w2.b_master;
+    both.timeline += " | after:" + w2.timeline;
+    expect_no_transition(t, both, "while stale adverts arrived");
 }
 
 // 8. Signals an operator (or a careless script) sends: SIGHUP to the Master
