@@ -51,7 +51,7 @@ struct PortsOptions {
     unsigned queues = 1;          // RX and TX queues per port (one per worker)
     uint16_t rx_descriptors = 1024;
     uint16_t tx_descriptors = 1024;
-    unsigned extra_mbufs = 4096;  // punt/inject rings, control-built frames, per-lcore caches
+    unsigned extra_mbufs = 4096;  // what the rings and the hold queue may keep (the appliance sizes it from them)
     unsigned min_mbufs = 0;       // pool floor (dataplane.mbufs): net_pcap infinite_rx holds a whole pcap
 };
 

@@ -39,10 +39,7 @@ Appliance::~Appliance() {
 
 bool Appliance::bring_up(std::string& error) {
     const auto& dpc = config_.dataplane;
-    fastpath::PortsOptions po;
-    po.queues = dpc.workers;
-    po.min_mbufs = dpc.mbufs;
-    if (!ports_.open(fastpath::port_specs(config_), po, error)) return false;
+    const auto specs = fastpath::port_specs(config_);
 
     fastpath::DataplaneOptions o;
     o.workers = dpc.workers;
@@ -54,8 +51,21 @@ bool Appliance::bring_up(std::string& error) {
     uint64_t priority_burst = 0;
     for (unsigned c = 0; c < kPuntClassCount; ++c)
         if (kPuntClassInfo[c].priority) priority_burst += dpc.punt[c].burst;
-    const uint64_t want = std::min<uint64_t>(2 * priority_burst * ports_.ports().size(), 1u << 20);
+    const uint64_t want = std::min<uint64_t>(2 * priority_burst * specs.size(), 1u << 20);
     o.priority_ring_size = std::max(1024u, rte_align32pow2(uint32_t(want)));
+
+    // Every frame the rings and the hold queue can keep comes from the one
+    // pool, on top of the descriptors: full rings under a flood must not
+    // leave the ports without mbufs (that would drop VRRP at RX, before any
+    // class is looked at). 1024 more for frames the control core builds.
+    fastpath::PortsOptions po;
+    po.queues = dpc.workers;
+    po.min_mbufs = dpc.mbufs;
+    po.extra_mbufs = unsigned(std::min<uint64_t>(
+        uint64_t(dpc.workers) * (2ull * o.punt_ring_size + o.priority_ring_size) + ControlPlane::kHoldTotal + 1024,
+        1u << 24));
+    if (!ports_.open(specs, po, error)) return false;
+
     dp_ = fastpath::Dataplane::create(o, error);
     if (!dp_) return false;
     return install_config_tables(error);

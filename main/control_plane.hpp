@@ -74,6 +74,11 @@ class ControlPlane final : public arp::ResolveListener, public arp::ChangeListen
     // (ifindex, name) of every DPDK port, as the ARP service numbers them.
     std::vector<std::pair<uint16_t, std::string>> interface_names() const;
 
+    // Packets held for next hops being resolved (the appliance sizes the
+    // mbuf pool for them).
+    static constexpr size_t kHoldPerNexthop = 3;  // Linux's old unres_qlen default was 3 packets (today it is 212,992 bytes)
+    static constexpr size_t kHoldTotal = 4096;    // all next hops together
+
   private:
     void on_local(rte_mbuf* m, uint16_t ifindex);
     void on_ttl_exceeded(rte_mbuf* m, uint16_t ifindex);
@@ -83,8 +88,6 @@ class ControlPlane final : public arp::ResolveListener, public arp::ChangeListen
     void resolve_nexthops();
     void count(Counter c, uint64_t n = 1) { counters_[unsigned(c)] += n; }
 
-    static constexpr size_t kHoldPerNexthop = 3;  // like Linux's unres_qlen_bytes default in packets
-    static constexpr size_t kHoldTotal = 4096;    // all next hops together
     // Frames taken from each worker's bulk punt ring per wakeup (poll()).
     static constexpr unsigned kBulkBudget = fastpath::kBurst;
     // A route's next hop absent from the ARP table is asked for this often
