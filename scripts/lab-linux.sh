@@ -11,6 +11,8 @@
 #          side sends to that MAC, as it does to warmgate's vrid 2
 #   both in one vrrp_sync_group: the network side follows the user side,
 #          the role of warmgate's track_admin.
+#   VRRPv2, advert_int 1 (the seed's timers); `lab.sh up --fast`: VRRPv3
+#          (vrrp_version 3) with advert_int 0.1, as warmgate's --fast.
 #
 # No VRRP authentication: keepalived has no md5 mode (the seed's RBP key is
 # a vendor extension), and warmgate-nosync runs without it too.
@@ -24,7 +26,7 @@
 # and why not `ip link set down`: the bridge would flush the port and flood
 # the virtual MAC's frames to Device B, which forwards them while Backup).
 #
-# Uses from lab.sh: $lab, $root, nsx, die; sets nothing global.
+# Uses from lab.sh: $lab, $root, nsx, die, lab_advert_ms; sets nothing global.
 
 # The kernel's ARP table is one table for every namespace of the machine:
 # one entry count, bounded by gc_thresh1..3 (net.ipv4.neigh.default.*). On
@@ -167,8 +169,14 @@ linux_neigh_record() {
 linux_prio() { [ "$1" = a ] && echo 120 || echo 100; }
 
 linux_config() { # linux_config a|b: keepalived config, notify script, interfaces
-  local d=$1 n name prio
+  local d=$1 n name prio version=2 advert_s=1
   n=$([ "$d" = a ] && echo 1 || echo 2)
+  # lab.sh up --fast: VRRPv3 (the only version keepalived accepts a
+  # fractional advert_int for; RFC 5798 §5.2.7 counts centiseconds).
+  if [ "$(lab_advert_ms)" != 1000 ]; then
+    version=3
+    advert_s=$(printf '%d.%02d' $(($(lab_advert_ms) / 1000)) $(($(lab_advert_ms) % 1000 / 10)))
+  fi
   name=Device${d^^}
   prio=$(linux_prio "$d")
   # The notify script: the demo's master mark first (LAB_NOTIFY_MASTER, the
@@ -187,6 +195,7 @@ linux_config() { # linux_config a|b: keepalived config, notify script, interface
 global_defs {
     router_id $name
     script_user root
+    vrrp_version $version
 }
 vrrp_sync_group gateway {
     group {
@@ -200,7 +209,7 @@ vrrp_instance user_side {
     interface $d-user
     virtual_router_id 1
     priority $prio
-    advert_int 1
+    advert_int $advert_s
     preempt_delay 600
     virtual_ipaddress {
         10.1.1.100
@@ -211,7 +220,7 @@ vrrp_instance network_side {
     interface $d-core
     virtual_router_id 2
     priority $prio
-    advert_int 1
+    advert_int $advert_s
     preempt_delay 600
     use_vmac vrrp.2
     virtual_ipaddress {

@@ -24,13 +24,19 @@
 #                    on both devices): the standby must relearn every host
 #   linux            the kernel forwards, keepalived runs VRRP (scripts/lab-linux.sh)
 #
-#   scripts/lab.sh up [--hosts N] [--mode M] [--host-emulator [--host-opts "OPTS"]]
+#   scripts/lab.sh up [--hosts N] [--mode M] [--fast] [--host-emulator [--host-opts "OPTS"]]
 #                                   create namespaces, configs, certificates; start both devices.
 #                                   Hosts (default 200): kernel addresses of h0 (1..10000), or with
 #                                   --host-emulator (1..100000) `wg-trafgen hosts` on h0 answers ARP
 #                                   for every host itself (OPTS: its options, e.g. "--late-share 0.3
 #                                   --late-ms 100-300"; docs/lab.md); h0 then has no address and the
 #                                   kernel of wg-hosts sends nothing.
+#                                   --fast: fast detection: every VRRP group that runs VRRP on
+#                                   both devices speaks VRRPv3 (RFC 5798) with 100 ms adverts
+#                                   instead of the seed's VRRPv2 at 1 s (keepalived likewise in
+#                                   linux mode); priorities and preempt stay the seed's. VRRPv3 has
+#                                   no authentication (RFC 5798 §9): the profile's md5 becomes none.
+#                                   The interval in use is in LAB_DIR/advert-ms (docs/lab.md).
 #   scripts/lab.sh down             stop the devices, delete the namespaces
 #   scripts/lab.sh status           namespaces, processes, VRRP state of both devices
 #   scripts/lab.sh state a|b        the user-side group's state: master, backup, ... ("" when unknown)
@@ -64,6 +70,9 @@ nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # The mode of the lab that is up (lab.sh up writes it).
 lab_mode() { cat "$lab/mode" 2>/dev/null || echo warmgate; }
+# Its VRRP advert interval in ms: 1000 (the seed's VRRPv2 timers) or, after
+# `up --fast`, 100 (VRRPv3).
+lab_advert_ms() { cat "$lab/advert-ms" 2>/dev/null || echo 1000; }
 
 veth() { # veth NAME_A NS_A NAME_B NS_B
   ip link add "$1" netns "$2" type veth peer name "$3" netns "$4"
@@ -101,6 +110,20 @@ device_config() { # device_config a|b
       { print }
     ' "$lab/device-$1.yaml" > "$tmp"
     mv "$tmp" "$lab/device-$1.yaml"
+  fi
+  # --fast: VRRPv3 at 100 ms on every group that runs VRRP (a track_admin
+  # follower has no timers of its own). The Master_Down_Interval becomes
+  # 3 x 100 ms + Skew_Time, (256 - priority) / 256 x 100 ms (RFC 5798 §6.1):
+  # 361 ms for Device B at priority 100. VRRPv3 carries no authentication
+  # (RFC 5798 §9; docs/vrrp-auth.md): the profile's md5 becomes none, as in
+  # warmgate-nosync and linux. The remote-backup timers (RBS heartbeat and
+  # dead time, the profile's digest interval) do not depend on the adverts.
+  if [ "$(lab_advert_ms)" != 1000 ]; then
+    sed -i -e "s/^\( *\)version: 2\b/\1version: 3/" \
+        -e "s/^\( *\)advert_interval_ms: 1000\b/\1advert_interval_ms: $(lab_advert_ms)/" \
+        -e 's/authentication: {mode: md5, key: [^}]*}/authentication: {mode: none}/' "$lab/device-$1.yaml"
+    grep -q "advert_interval_ms: $(lab_advert_ms)\b" "$lab/device-$1.yaml" ||
+      die "--fast: no advert_interval_ms in $lab/device-$1.yaml to rewrite"
   fi
   # Table size only, so that it is not what a run measures (scripts/lab-scale.sh).
   lab_scale_warmgate "$lab/device-$1.yaml" "$(cat "$lab/hosts")"
@@ -188,13 +211,14 @@ stop_host_emulator() {
 }
 
 up() {
-  local hosts=200 mode=warmgate emulator=0 host_opts=''
+  local hosts=200 mode=warmgate emulator=0 host_opts='' advert_ms=1000
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
       --mode) mode=$2; shift 2 ;;
       --host-emulator) emulator=1; shift ;;
       --host-opts) host_opts=$2; shift 2 ;;
+      --fast) advert_ms=100; shift ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -215,6 +239,7 @@ up() {
   down >/dev/null 2>&1 || true
   mkdir -p "$lab"
   echo "$mode" > "$lab/mode"
+  echo "$advert_ms" > "$lab/advert-ms"
   for ns in "${namespaces[@]}"; do ip netns add "$ns"; nsx "$ns" ip link set lo up; done
   # Emulated hosts: the kernel of wg-hosts must send nothing on h0 (no IPv6
   # link-local, no router solicitations; set before h0 exists).
@@ -296,7 +321,7 @@ up() {
   [ $emulator = 1 ] && start_host_emulator "$hosts" "$host_opts"
   start_device a
   start_device b
-  echo "lab.sh: up ($mode): $hosts hosts ($(cat "$lab/host-kind")), DeviceA and DeviceB running (logs in $lab/)"
+  echo "lab.sh: up ($mode, VRRP adverts every $advert_ms ms): $hosts hosts ($(cat "$lab/host-kind")), DeviceA and DeviceB running (logs in $lab/)"
 }
 
 down() {
@@ -343,5 +368,5 @@ case $cmd in
   state) state "${1:?a or b}" ;;
   start) start_device "${1:?a or b}" ;;
   stop) stop_device "${1:?a or b}" "${2:-}" ;;
-  *) die "usage: lab.sh up [--hosts N] [--mode warmgate|warmgate-nosync|linux] [--host-emulator [--host-opts OPTS]] | down | status | state a|b | start a|b | stop a|b [--kill]" ;;
+  *) die "usage: lab.sh up [--hosts N] [--mode warmgate|warmgate-nosync|linux] [--fast] [--host-emulator [--host-opts OPTS]] | down | status | state a|b | start a|b | stop a|b [--kill]" ;;
 esac
