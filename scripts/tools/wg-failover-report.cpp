@@ -1,16 +1,30 @@
 // wg-failover-report: the demo's summary. Reads wg-trafgen rx's analysis
 // (rx.json), the event marks (kill, master_DeviceB) and the devices'
-// counters, and writes results/failover.json (the keys of issue 6) and a
+// counters, and writes results/failover.json (keys: docs/lab.md) and a
 // gnuplot data file of delivered/lost packets per bucket around the kill.
 // With --compare it reads several such files (one per mode of the lab:
 // warmgate, warmgate-nosync, linux), prints one table and writes them as a
-// JSON list (issue 6 item 4, docs/lab.md).
+// JSON list (docs/lab.md). With --sweep it does the same for the runs of
+// `demo.sh --sweep` (modes x hosts x ARP latencies) and writes, per mode and
+// latency, a gnuplot data file over hosts: DIR/MODE-LATENCY.dat with
+// columns hosts, lost_arp_miss, time_to_all_hosts_ms (NaN: not reached).
 //
 //   wg-failover-report --rx RX.json --events FILE --json OUT.json --series OUT.dat
 //                      [--tx TX.json] [--mode NAME] [--hot-backup true|false]
 //                      [--digest-a D] [--digest-b D] [--arp-miss-b N] [--entries-a N] [--entries-b N]
 //                      [--arp-log FILE [--arp-from IP[,IP...]] [--arp-window-ms MS]]
+//                      [--arp-latency NAME]
+//                      [--advert-interval-ms MS [--vrrp-version 2|3] [--backup-priority P]]
 //   wg-failover-report --compare OUT.json FAILOVER.json...
+//   wg-failover-report --sweep OUT.json DIR FAILOVER.json...
+//   wg-failover-report --detection OUT.json FAILOVER.json...
+//
+// --advert-interval-ms: the VRRP advert interval of the run (1000: the
+// seed's VRRPv2 timers; 100: `demo.sh --fast`, VRRPv3), with the Backup's
+// priority giving the Master_Down_Interval it should have taken
+// (RFC 5798 §6.1 / RFC 3768 §6.1). --detection prints the detection of the
+// given runs, one row per mode and advert interval, next to each other, and
+// writes them as a JSON list (docs/lab.md "Fast detection").
 //
 // --arp-log is the host emulator's log of every ARP request on the user LAN
 // (wg-trafgen hosts): arp_requests_after_takeover counts those sent by
@@ -20,6 +34,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -36,8 +51,11 @@ int usage() {
         "usage: wg-failover-report --rx RX.json --events FILE --json OUT --series OUT.dat\n"
         "       [--tx TX.json] [--mode NAME] [--hot-backup true|false] [--digest-a D] [--digest-b D]\n"
         "       [--arp-miss-b N] [--entries-a N] [--entries-b N]\n"
-        "       [--arp-log FILE [--arp-from IP[,IP...]] [--arp-window-ms MS]]\n"
-        "       wg-failover-report --compare OUT.json FAILOVER.json...\n");
+        "       [--arp-log FILE [--arp-from IP[,IP...]] [--arp-window-ms MS]] [--arp-latency NAME]\n"
+        "       wg-failover-report --compare OUT.json FAILOVER.json...\n"
+        "       [--advert-interval-ms MS [--vrrp-version 2|3] [--backup-priority P]]\n"
+        "       wg-failover-report --sweep OUT.json DIR FAILOVER.json...\n"
+        "       wg-failover-report --detection OUT.json FAILOVER.json...\n");
     return 2;
 }
 
@@ -64,46 +82,169 @@ std::string read_text(const std::string& path) {
     return s.str();
 }
 
+// One failover report as read back: its text (for the JSON list) and its keys.
+struct Report {
+    std::string path, text;
+    YAML::Node keys;
+    std::string cell(const char* k) const {
+        return keys[k] && !keys[k].IsNull() ? keys[k].as<std::string>() : std::string("-");
+    }
+};
+
+bool load_reports(int first, int argc, char** argv, std::vector<Report>& out) {
+    for (int i = first; i < argc; ++i) {
+        Report r{argv[i], read_text(argv[i]), {}};
+        try {
+            r.keys = YAML::Load(r.text);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "wg-failover-report: %s: %s\n", argv[i], e.what());
+            return false;
+        }
+        if (!r.keys.IsMap() || !r.keys["lost_before"]) {
+            std::fprintf(stderr, "wg-failover-report: %s: not a failover report\n", argv[i]);
+            return false;
+        }
+        out.push_back(std::move(r));
+    }
+    return true;
+}
+
+// The reports as one JSON list (each file is one JSON object already).
+bool write_list(const std::string& path, const std::vector<Report>& reports) {
+    std::string list = "[\n";
+    for (size_t i = 0; i < reports.size(); ++i) {
+        const std::string& t = reports[i].text;
+        const size_t end = t.find_last_not_of(" \t\r\n");
+        list += (i > 0 ? ",\n" : "") + t.substr(0, end == std::string::npos ? 0 : end + 1);
+    }
+    list += "\n]\n";
+    std::ofstream out(path);
+    out << list;
+    if (!out) {
+        std::perror(path.c_str());
+        return false;
+    }
+    return true;
+}
+
 // The comparison: one row per failover.json, in the order given.
 int compare(int argc, char** argv) {
     if (argc < 4) return usage();
-    const std::string out_path = argv[2];
-    std::string list = "[\n";
+    std::vector<Report> reports;
+    if (!load_reports(3, argc, argv, reports)) return 1;
     std::printf(
         "\n| mode | hosts | delivered before kill | lost_detection | lost_arp_miss | hosts_with_loss_after | "
         "arp_requests_after_takeover | time_to_master_ms | time_to_first_forward_ms | "
         "time_to_all_hosts_ms |\n|---|---|---|---|---|---|---|---|---|---|\n");
-    for (int i = 3; i < argc; ++i) {
-        const std::string text = read_text(argv[i]);
-        YAML::Node n;
-        try {
-            n = YAML::Load(text);
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "wg-failover-report: %s: %s\n", argv[i], e.what());
-            return 1;
-        }
-        if (!n.IsMap() || !n["lost_before"]) {
-            std::fprintf(stderr, "wg-failover-report: %s: not a failover report\n", argv[i]);
-            return 1;
-        }
-        const auto cell = [&](const char* k) {
-            return n[k] && !n[k].IsNull() ? n[k].as<std::string>() : std::string("-");
-        };
-        std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", cell("mode").c_str(),
-                    cell("hosts").c_str(), cell("delivered_before_kill_ratio").c_str(),
-                    cell("lost_detection").c_str(), cell("lost_arp_miss").c_str(),
-                    cell("hosts_with_loss_after").c_str(), cell("arp_requests_after_takeover").c_str(),
-                    cell("time_to_master_ms").c_str(), cell("time_to_first_forward_ms").c_str(),
-                    cell("time_to_all_hosts_ms").c_str());
-        // Each file is one JSON object already: the list holds them as written.
-        size_t end = text.find_last_not_of(" \t\r\n");
-        list += (i > 3 ? ",\n" : "") + text.substr(0, end == std::string::npos ? 0 : end + 1);
+    for (const auto& r : reports)
+        std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.cell("mode").c_str(),
+                    r.cell("hosts").c_str(), r.cell("delivered_before_kill_ratio").c_str(),
+                    r.cell("lost_detection").c_str(), r.cell("lost_arp_miss").c_str(),
+                    r.cell("hosts_with_loss_after").c_str(), r.cell("arp_requests_after_takeover").c_str(),
+                    r.cell("time_to_master_ms").c_str(), r.cell("time_to_first_forward_ms").c_str(),
+                    r.cell("time_to_all_hosts_ms").c_str());
+    return write_list(argv[2], reports) ? 0 : 1;
+}
+
+// The sweep: one row per run, in the order given, and one data file over
+// hosts per mode and ARP latency for the plot.
+int sweep(int argc, char** argv) {
+    if (argc < 5) return usage();
+    std::vector<Report> reports;
+    if (!load_reports(4, argc, argv, reports)) return 1;
+    std::printf("\n| ARP latency | hosts | offered pps | mode | delivered before kill | lost_detection | "
+                "lost_arp_miss | hosts_with_loss_after | arp_requests_after_takeover | "
+                "time_to_first_forward_ms | time_to_all_hosts_ms |\n"
+                "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    // (mode, latency) -> hosts -> "lost time" line, sorted by hosts.
+    std::map<std::string, std::map<unsigned long long, std::string>> lines;
+    for (const auto& r : reports) {
+        std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.cell("host_arp_latency").c_str(),
+                    r.cell("hosts").c_str(), r.cell("offered_pps").c_str(), r.cell("mode").c_str(),
+                    r.cell("delivered_before_kill_ratio").c_str(), r.cell("lost_detection").c_str(),
+                    r.cell("lost_arp_miss").c_str(), r.cell("hosts_with_loss_after").c_str(),
+                    r.cell("arp_requests_after_takeover").c_str(), r.cell("time_to_first_forward_ms").c_str(),
+                    r.cell("time_to_all_hosts_ms").c_str());
+        const std::string all = r.cell("time_to_all_hosts_ms");
+        lines[r.cell("mode") + "-" + r.cell("host_arp_latency")][get<unsigned long long>(r.keys, "hosts", 0)] =
+            r.cell("lost_arp_miss") + " " + (all == "-" ? "NaN" : all);
     }
+    for (const auto& [name, by_hosts] : lines) {
+        const std::string path = std::string(argv[3]) + "/" + name + ".dat";
+        std::ofstream dat(path);
+        dat << "# hosts lost_arp_miss time_to_all_hosts_ms\n";
+        for (const auto& [hosts, values] : by_hosts)
+            dat << hosts << ' ' << values << '\n';
+        if (!dat) {
+            std::perror(path.c_str());
+            return 1;
+        }
+    }
+    return write_list(argv[2], reports) ? 0 : 1;
+}
+
+// The Master_Down_Interval in ms for an advert interval and the Backup's
+// priority: 3 x Master_Adver_Interval + Skew_Time, where Skew_Time is
+// (256 - Priority) / 256 s in VRRPv2 (RFC 3768 §6.1) and
+// (256 - Priority) / 256 x Master_Adver_Interval in VRRPv3 (RFC 5798 §6.1).
+double master_down_ms(unsigned version, double interval_ms, unsigned priority) {
+    const double skew = (256.0 - priority) / 256.0 * (version == 3 ? interval_ms : 1000.0);
+    return 3 * interval_ms + skew;
+}
+
+// Detection by advert interval: one row per run, grouped by mode (in the
+// order the modes first appear), so that each mode's timer settings stand
+// next to each other. lost_detection_ms: the probes lost between the kill
+// and the new Master's hook, as time at the offered rate.
+int detection(int argc, char** argv) {
+    if (argc < 4) return usage();
+    std::vector<Report> reports;
+    if (!load_reports(3, argc, argv, reports)) return 1;
+    std::vector<std::string> modes;
+    for (const auto& r : reports)
+        if (std::find(modes.begin(), modes.end(), r.cell("mode")) == modes.end())
+            modes.push_back(r.cell("mode"));
+    std::printf("\n| mode | VRRP | advert_interval_ms | master_down_interval_ms | time_to_master_ms | "
+                "lost_detection | lost_detection_ms | lost_arp_miss | master_changes_before_kill | hosts | "
+                "offered pps |\n"
+                "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    std::string list = "[\n";
+    bool first = true;
+    for (const auto& m : modes)
+        for (const auto& r : reports) {
+            if (r.cell("mode") != m) continue;
+            const double pps = get<double>(r.keys, "offered_pps", 0);
+            const auto lost = get<unsigned long long>(r.keys, "lost_detection", 0);
+            char lost_ms[32] = "-";
+            if (pps > 0) std::snprintf(lost_ms, sizeof lost_ms, "%.0f", double(lost) * 1000.0 / pps);
+            const std::string version = r.cell("vrrp_version");
+            std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", m.c_str(),
+                        version == "-" ? "-" : ("v" + version).c_str(), r.cell("advert_interval_ms").c_str(),
+                        r.cell("master_down_interval_ms").c_str(), r.cell("time_to_master_ms").c_str(),
+                        r.cell("lost_detection").c_str(), lost_ms, r.cell("lost_arp_miss").c_str(),
+                        r.cell("master_changes_before_kill").c_str(), r.cell("hosts").c_str(),
+                        r.cell("offered_pps").c_str());
+            const auto num = [&](const char* k) {
+                const std::string c = r.cell(k);
+                return c == "-" ? std::string("null") : c;
+            };
+            list += std::string(first ? "" : ",\n") + "  {\"mode\": \"" + m +
+                    "\", \"vrrp_version\": " + num("vrrp_version") +
+                    ", \"advert_interval_ms\": " + num("advert_interval_ms") +
+                    ", \"master_down_interval_ms\": " + num("master_down_interval_ms") +
+                    ", \"time_to_master_ms\": " + num("time_to_master_ms") +
+                    ", \"lost_detection\": " + num("lost_detection") +
+                    ", \"lost_detection_ms\": " + (pps > 0 ? lost_ms : "null") +
+                    ", \"lost_arp_miss\": " + num("lost_arp_miss") +
+                    ", \"master_changes_before_kill\": " + num("master_changes_before_kill") +
+                    ", \"hosts\": " + num("hosts") + ", \"offered_pps\": " + num("offered_pps") + "}";
+            first = false;
+        }
     list += "\n]\n";
-    std::ofstream out(out_path);
+    std::ofstream out(argv[2]);
     out << list;
     if (!out) {
-        std::perror(out_path.c_str());
+        std::perror(argv[2]);
         return 1;
     }
     return 0;
@@ -113,6 +254,8 @@ int compare(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     if (argc > 1 && std::string(argv[1]) == "--compare") return compare(argc, argv);
+    if (argc > 1 && std::string(argv[1]) == "--sweep") return sweep(argc, argv);
+    if (argc > 1 && std::string(argv[1]) == "--detection") return detection(argc, argv);
     std::map<std::string, std::string> opt;
     for (int i = 1; i + 1 < argc; i += 2)
         opt[argv[i]] = argv[i + 1];
@@ -128,6 +271,10 @@ int main(int argc, char** argv) {
     }
     // The marks, on CLOCK_MONOTONIC: "kill" then the new Master's hook.
     int64_t kill_ns = -1, master_ns = -1;
+    // A device's hook fired before the kill: VRRP changed Master while both
+    // devices were up (the marks start with the measured traffic), e.g. a
+    // Backup whose Master_Down_Timer ran out under load at short adverts.
+    unsigned long long masters_before_kill = 0;
     std::ifstream ev(opt["--events"]);
     for (std::string line; std::getline(ev, line);) {
         std::istringstream ls(line);
@@ -135,12 +282,29 @@ int main(int argc, char** argv) {
         std::string name;
         if (!(ls >> ns >> name)) continue;
         if (name == "kill" && kill_ns < 0) kill_ns = ns;
+        if (name.rfind("master_", 0) == 0 && kill_ns < 0) ++masters_before_kill;
         if (name.rfind("master_", 0) == 0 && kill_ns >= 0 && ns >= kill_ns && master_ns < 0) master_ns = ns;
     }
     const auto num = [&](const char* k) { return opt.count(k) ? std::stoull(opt[k]) : 0ull; };
     const int64_t first_after = get<int64_t>(rx, "first_rx_after_event_ns", -1);
     const double offered = get<double>(rx, "offered_pps", 0);
     const std::string mode = opt.count("--mode") ? opt["--mode"] : "warmgate";
+    // The host emulator's ARP latency profile (demo.sh --arp-latency).
+    const std::string latency = opt.count("--arp-latency") ? opt["--arp-latency"] : "";
+    // The run's VRRP timers (demo.sh --fast) and the Master_Down_Interval
+    // they give the Backup; null when the caller did not say.
+    const std::string advert = opt.count("--advert-interval-ms") ? opt["--advert-interval-ms"] : "";
+    const std::string version = opt.count("--vrrp-version") ? opt["--vrrp-version"] : "";
+    std::string master_down;
+    if (!advert.empty()) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.1f",
+                      master_down_ms(version == "3" ? 3 : 2, std::stod(advert),
+                                     opt.count("--backup-priority")
+                                         ? unsigned(std::stoul(opt["--backup-priority"]))
+                                         : 100u));
+        master_down = text;
+    }
     const bool hot_backup = opt.count("--hot-backup") && opt["--hot-backup"] == "true";
     // Equal digests say Device B held Device A's table when A died. Unknown
     // (no remote backup, or a device did not answer) is null, not false.
@@ -193,7 +357,9 @@ int main(int argc, char** argv) {
         "  \"digest_equal_before_kill\": %s,\n  \"digest_before_kill\": {\"DeviceA\": %s, \"DeviceB\": %s},\n"
         "  \"hot_backup\": %s,\n"
         "  \"adjacency_entries_before_kill\": {\"DeviceA\": %llu, \"DeviceB\": %llu},\n"
-        "  \"arp_miss_on_new_master\": %llu\n}\n",
+        "  \"arp_miss_on_new_master\": %llu,\n  \"host_arp_latency\": %s,\n"
+        "  \"advert_interval_ms\": %s,\n  \"vrrp_version\": %s,\n  \"master_down_interval_ms\": %s,\n"
+        "  \"master_changes_before_kill\": %llu\n}\n",
         mode.c_str(), get<unsigned long long>(rx, "hosts", 0), offered,
         get<unsigned long long>(rx, "received", 0), get<unsigned long long>(rx, "lost_total", 0),
         get<unsigned long long>(rx, "lost_before", 0), get<unsigned long long>(rx, "lost_detection", 0),
@@ -203,7 +369,9 @@ int main(int argc, char** argv) {
         static_cast<long long>(window_ms), to_all_hosts.c_str(),
         get<unsigned long long>(rx, "hosts_silent_after", 0), get<double>(rx, "probe_cycle_ms", 0),
         digest_equal, json_scalar(da).c_str(), json_scalar(db).c_str(), hot_backup ? "true" : "false",
-        num("--entries-a"), num("--entries-b"), num("--arp-miss-b"));
+        num("--entries-a"), num("--entries-b"), num("--arp-miss-b"), json_scalar(latency).c_str(),
+        json_scalar(advert).c_str(), json_scalar(version).c_str(),
+        master_down.empty() ? "null" : master_down.c_str(), masters_before_kill);
     std::fclose(out);
 
     // Series, x = seconds relative to the kill.
@@ -239,5 +407,11 @@ int main(int argc, char** argv) {
                 get<unsigned long long>(rx, "sent_before_kill", 0),
                 get<unsigned long long>(rx, "hosts_with_loss_after", 0), static_cast<long long>(window_ms),
                 arp_after.c_str(), to_all_hosts.c_str(), get<double>(rx, "probe_cycle_ms", 0));
+    if (!advert.empty())
+        std::printf("  VRRP adverts             every %s ms (VRRPv%s), Master_Down_Interval %s ms\n",
+                    advert.c_str(), version.empty() ? "2" : version.c_str(), master_down.c_str());
+    if (masters_before_kill > 0)
+        std::printf("  Master changes before the kill  %llu (VRRP flapped while both devices were up)\n",
+                    masters_before_kill);
     return 0;
 }
