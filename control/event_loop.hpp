@@ -77,6 +77,13 @@ class EventLoop {
     // A late loop does not fire a burst of catch-up calls: the next deadline
     // is the first multiple of `period` after now.
     TimerId add_periodic(Duration period, TimerCallback cb, Duration first_after = Duration(-1));
+    // Runs `cb` from the loop after the caller has returned, never inside
+    // post(): work that must not re-enter its caller (a preempt hold that
+    // would feed every VRRP group while one is being fed) is posted. A
+    // zero-delay timer: the id cancels it; posts run in the order made, in
+    // the timer phase of run_once() (one posted from a timer or a posted
+    // callback: of the following run_once()).
+    TimerId post(TimerCallback cb) { return add_timer(Duration::zero(), std::move(cb)); }
     // True if the timer existed. Safe on an already fired or cancelled id.
     bool cancel_timer(TimerId id);
     // Deadline of a pending timer, TimePoint::max() if there is none.
