@@ -62,14 +62,20 @@ namespace wg::vrrp {
     X(advert_ignored, "adverts heard in Initialize/Fault or by a follower group")                            \
     X(stale_timer, "timer expiries for a timer no longer armed or not yet due")
 
+// X(key, help). The service as a whole (service.hpp), beside its groups.
+#define WG_VRRP_SERVICE_COUNTERS(X)                                                                          \
+    X(reentrant_hold, "preempt holds set while a group was being fed: deferred to the loop (stays 0)")
+
 #define WG_VRRP_ENUM_X(key, help) key,
 #define WG_VRRP_INFO_X(key, help) {#key, help},
 
 enum class RxCounter : unsigned { WG_VRRP_RX_COUNTERS(WG_VRRP_ENUM_X) count_ };
 enum class GroupCounter : unsigned { WG_VRRP_GROUP_COUNTERS(WG_VRRP_ENUM_X) count_ };
+enum class ServiceCounter : unsigned { WG_VRRP_SERVICE_COUNTERS(WG_VRRP_ENUM_X) count_ };
 
 inline constexpr unsigned kRxCounterCount = unsigned(RxCounter::count_);
 inline constexpr unsigned kGroupCounterCount = unsigned(GroupCounter::count_);
+inline constexpr unsigned kServiceCounterCount = unsigned(ServiceCounter::count_);
 
 using ::wg::CounterInfo;
 
@@ -77,6 +83,8 @@ inline constexpr std::array<CounterInfo, kRxCounterCount> kRxCounterInfo{
     {WG_VRRP_RX_COUNTERS(WG_VRRP_INFO_X)}};
 inline constexpr std::array<CounterInfo, kGroupCounterCount> kGroupCounterInfo{
     {WG_VRRP_GROUP_COUNTERS(WG_VRRP_INFO_X)}};
+inline constexpr std::array<CounterInfo, kServiceCounterCount> kServiceCounterInfo{
+    {WG_VRRP_SERVICE_COUNTERS(WG_VRRP_INFO_X)}};
 
 #undef WG_VRRP_ENUM_X
 #undef WG_VRRP_INFO_X
@@ -86,6 +94,9 @@ constexpr std::string_view counter_name(RxCounter c) {
 }
 constexpr std::string_view counter_name(GroupCounter c) {
     return kGroupCounterInfo[unsigned(c)].key;
+}
+constexpr std::string_view counter_name(ServiceCounter c) {
+    return kServiceCounterInfo[unsigned(c)].key;
 }
 
 // True for the drop_* members: the advertisement was discarded.
@@ -99,5 +110,7 @@ using ::wg::CounterBlock;
 using RxStats = CounterBlock<RxCounter, kRxCounterCount>;
 // One per group, owned by its Machine.
 using GroupStats = CounterBlock<GroupCounter, kGroupCounterCount>;
+// One per vrrp::Service.
+using ServiceStats = CounterBlock<ServiceCounter, kServiceCounterCount>;
 
 } // namespace wg::vrrp

@@ -53,6 +53,7 @@ Service::Service(control::EventLoop& loop, control::FrameSink& frames, Forwardin
     : loop_(loop), frames_(frames), forwarding_(forwarding), hooks_(hooks), interfaces_(std::move(interfaces)) {}
 
 Service::~Service() {
+    if (hold_post_ != 0) loop_.cancel_timer(hold_post_);
     for (auto& g : groups_) {
         for (auto id : g->timers)
             if (id != 0) loop_.cancel_timer(id);
@@ -105,6 +106,19 @@ void Service::shutdown() {
 }
 
 void Service::set_preempt_hold(bool hold) {
+    if (feeding_ > 0) {
+        // Inside feed(): the hold would run through every group, the one
+        // being fed included, before that transition's hooks. Later instead.
+        stats_.add(ServiceCounter::reentrant_hold);
+        hold_posted_ = hold;
+        if (hold_post_ == 0)
+            hold_post_ = loop_.post([this] {
+                hold_post_ = 0;
+                set_preempt_hold(hold_posted_);
+            });
+        return;
+    }
+    hold_ = hold;
     for (auto& g : groups_) feed(*g, Event::hold_changed(hold));
 }
 
@@ -144,6 +158,13 @@ void Service::on_frame(uint16_t ifindex, std::span<const uint8_t> frame) {
 }
 
 void Service::feed(Group& g, const Event& ev) {
+    struct Depth {
+        unsigned& d;
+        explicit Depth(unsigned& x) : d(x) { ++d; }
+        ~Depth() { --d; }
+        Depth(const Depth&) = delete;
+        Depth& operator=(const Depth&) = delete;
+    } depth(feeding_);
     const State before = g.machine.state();
     const Actions actions = g.machine.handle(ev, loop_.now());
     perform(g, actions);
@@ -352,6 +373,8 @@ control::Report Service::report(bool verbose) const {
         rx.add("tx_adverts", "Adverts sent", tx_adverts_);
         rx.add("tx_garps", "Gratuitous ARPs sent", tx_garps_);
         rx.add("tx_failed", "Send failures", tx_failed_);
+        auto& svc = r.section("service", "Service");
+        svc.add_counters(kServiceCounterInfo, stats_.v);
     }
     return r;
 }

@@ -67,8 +67,13 @@ class Service : public control::VipResolver {
     // A punted frame that the fast path classified as VRRP (Ethernet + IPv4).
     void on_frame(uint16_t ifindex, std::span<const uint8_t> frame);
     void link_changed(uint16_t ifindex, bool up);
-    // Remote backup's preempt hold (DESIGN: no preemption before sync).
+    // Remote backup's preempt hold (docs/architecture.md "Remote backup": no
+    // preemption before sync): fed to every group. Not to be called while a
+    // group is being fed (from on_state_change's callback or a hook): such a
+    // call is counted in `reentrant_hold` and applied from the loop once the
+    // feed is over (EventLoop::post), the last value winning.
     void set_preempt_hold(bool hold);
+    bool preempt_hold() const { return hold_; } // last value fed to the groups
 
     // The state of group (ifindex, vrid); initialize when unknown.
     State state(uint16_t ifindex, uint8_t vrid) const;
@@ -82,6 +87,7 @@ class Service : public control::VipResolver {
 
     control::Report report(bool verbose) const;
     const RxStats& rx_stats() const { return rx_stats_; }
+    const ServiceStats& stats() const { return stats_; }
 
   private:
     struct Group;
@@ -102,6 +108,10 @@ class Service : public control::VipResolver {
     std::vector<control::InterfaceInfo> interfaces_;
     std::vector<std::unique_ptr<Group>> groups_;
     RxStats rx_stats_{};
+    ServiceStats stats_{};
+    unsigned feeding_ = 0;                            // depth of feed() (followers feed nested)
+    control::EventLoop::TimerId hold_post_ = 0;       // a re-entrant set_preempt_hold, deferred
+    bool hold_ = false, hold_posted_ = false;
     uint64_t tx_adverts_ = 0, tx_garps_ = 0, tx_failed_ = 0, rx_not_ipv4_ = 0;
     LogLimiter log_; // lines a LAN peer can trigger (drop_not_peer)
     std::function<void(uint16_t, uint8_t, State)> state_cb_;
