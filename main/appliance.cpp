@@ -195,8 +195,8 @@ int Appliance::run() {
     if (ok) {
         // Remote backup last: a peer may connect and send its table at once,
         // and the Slave installs straight into the running fast path.
-        backup_ = std::make_unique<RemoteBackup>(loop_, config_, control_->arp(), control_->vrrp(),
-                                                 control_->interface_names());
+        backup_ = std::make_unique<sync::RemoteBackup>(loop_, config_, control_->arp(), control_->vrrp(),
+                                                       control_->interface_names());
         control_->set_replication(backup_.get());
         ok = backup_->start(error);
     }

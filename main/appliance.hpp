@@ -14,8 +14,8 @@
 #include "fastpath/ports.hpp"
 #include "fastpath/worker.hpp"
 #include "main/control_plane.hpp"
-#include "main/remote_backup.hpp"
 #include "main/telemetry.hpp"
+#include "sync/remote_backup.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -57,7 +57,7 @@ class Appliance {
     std::unique_ptr<fastpath::Dataplane> dp_;
     std::vector<std::unique_ptr<fastpath::Worker>> workers_;
     std::unique_ptr<ControlPlane> control_;
-    std::unique_ptr<RemoteBackup> backup_; // after control_: it holds references into it
+    std::unique_ptr<sync::RemoteBackup> backup_; // after control_: it holds references into it
     std::vector<unsigned> worker_lcores_;
     std::atomic<bool> stop_workers_{false};
     control::TimePoint started_{}; // for `display version`'s uptime

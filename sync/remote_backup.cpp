@@ -1,10 +1,10 @@
-#include "main/remote_backup.hpp"
+#include "sync/remote_backup.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 
-namespace wg {
+namespace wg::sync {
 
 using control::CommandContext;
 using control::CommandError;
@@ -17,6 +17,7 @@ RemoteBackup::RemoteBackup(control::EventLoop& loop, const config::Config& confi
 
 RemoteBackup::~RemoteBackup() {
     if (poller_ != 0) loop_.remove_poller(poller_);
+    if (hold_post_ != 0) loop_.cancel_timer(hold_post_);
     vrrp_.on_state_change(nullptr); // the VRRP service outlives us
     stop();
 }
@@ -25,7 +26,7 @@ bool RemoteBackup::start(std::string& error) {
     // Services first: profiles attach to them by name.
     for (size_t i = 0; i < config_.remote_backup_service.size(); ++i) {
         const auto& s = config_.remote_backup_service[i];
-        sync::RbsOptions o;
+        RbsOptions o;
         o.name = s.name;
         o.ssl_policy = s.ssl_policy;
         o.source = s.source;
@@ -46,7 +47,7 @@ bool RemoteBackup::start(std::string& error) {
         o.handshake_timeout_ms = s.handshake_timeout_ms;
         o.backoff_max_ms = s.reconnect_max_ms;
         o.index = uint32_t(i + 1);
-        services_.push_back(std::make_unique<sync::Rbs>(loop_, o));
+        services_.push_back(std::make_unique<Rbs>(loop_, o));
     }
 
     for (size_t i = 0; i < config_.remote_backup_profile.size(); ++i) {
@@ -63,7 +64,7 @@ bool RemoteBackup::start(std::string& error) {
             error = "remote_backup_profile " + p.name + ": interface '" + p.vrrp.interface + "' is not a DPDK port";
             return false;
         }
-        sync::ProfileOptions o;
+        ProfileOptions o;
         o.name = p.name;
         o.service = p.remote_backup_service;
         o.backup_id = p.backup_id;
@@ -80,15 +81,7 @@ bool RemoteBackup::start(std::string& error) {
         o.digest_interval_ms = p.digest_interval_ms;
         o.snapshot_chunk = p.snapshot_chunk;
         o.hold_preempt_until_synced = p.hold_preempt_until_synced;
-        ProfileSlot slot;
-        slot.profile = std::make_unique<sync::Profile>(o, arp_, **svc, [this] { return loop_.now(); });
-        slot.ifindex = tracked->first;
-        slot.vrid = p.vrrp.vrid;
-        (*svc)->attach(p.backup_id, slot.profile.get());
-        slot.profile->on_preempt_hold_change([this](bool) { update_hold(); });
-        slot.profile->set_role(vrrp_.state(slot.ifindex, slot.vrid) == vrrp::State::master ? sync::Role::master
-                                                                                         : sync::Role::slave);
-        profiles_.push_back(std::move(slot));
+        (*svc)->attach(p.backup_id, &add_profile(o, **svc, tracked->first));
     }
 
     vrrp_.on_state_change([this](uint16_t ifindex, uint8_t vrid, vrrp::State s) { on_vrrp_state(ifindex, vrid, s); });
@@ -99,6 +92,18 @@ bool RemoteBackup::start(std::string& error) {
     for (auto& s : services_)
         if (!s->start(error)) return false;
     return true;
+}
+
+Profile& RemoteBackup::add_profile(const ProfileOptions& options, Channel& channel, uint16_t ifindex) {
+    ProfileSlot slot;
+    slot.profile = std::make_unique<Profile>(options, arp_, channel, [this] { return loop_.now(); });
+    slot.ifindex = ifindex;
+    slot.vrid = options.vrid;
+    slot.profile->on_preempt_hold_change([this](bool) { update_hold(); });
+    slot.profile->set_role(vrrp_.state(slot.ifindex, slot.vrid) == vrrp::State::master ? Role::master
+                                                                                       : Role::slave);
+    profiles_.push_back(std::move(slot));
+    return *profiles_.back().profile;
 }
 
 void RemoteBackup::stop() {
@@ -112,13 +117,26 @@ void RemoteBackup::on_change(const arp::Change& c) {
 void RemoteBackup::on_vrrp_state(uint16_t ifindex, uint8_t vrid, vrrp::State s) {
     for (auto& p : profiles_)
         if (p.ifindex == ifindex && p.vrid == vrid)
-            p.profile->set_role(s == vrrp::State::master ? sync::Role::master : sync::Role::slave);
+            p.profile->set_role(s == vrrp::State::master ? Role::master : Role::slave);
+}
+
+// A profile's hold changed, possibly inside vrrp::Service's state callback
+// (on_vrrp_state → set_role): feeding VRRP from here would run the hold
+// through every group while the transition that called us is unfinished,
+// before its notify hooks. Posted instead: one pending application at a
+// time, which reads the profiles' holds when it runs.
+void RemoteBackup::update_hold() {
+    if (hold_post_ != 0) return;
+    hold_post_ = loop_.post([this] {
+        hold_post_ = 0;
+        apply_hold();
+    });
 }
 
 // One hold for the whole VRRP service: any profile still catching up holds
 // preemption (the seed's pair has one profile; with several, the device is
 // not ready before all of them are).
-void RemoteBackup::update_hold() {
+void RemoteBackup::apply_hold() {
     bool hold = false;
     for (const auto& p : profiles_) hold |= p.profile->preempt_hold();
     if (hold == hold_) return;
@@ -185,7 +203,7 @@ void RemoteBackup::register_commands(control::CliServer& cli) {
                 std::string why;
                 if (p.profile->batch_backup_now(why))
                     r.add_message("Info: " + name + ": batch backup started (" +
-                                  (p.profile->role() == sync::Role::master ? "sending" : "requested from the peer") +
+                                  (p.profile->role() == Role::master ? "sending" : "requested from the peer") +
                                   ").");
                 else
                     failures += (failures.empty() ? "" : "; ") + name + ": " + why;
@@ -197,4 +215,4 @@ void RemoteBackup::register_commands(control::CliServer& cli) {
         });
 }
 
-} // namespace wg
+} // namespace wg::sync

@@ -1,10 +1,17 @@
-// The appliance's remote backup (issue 5): the configured remote-backup
-// services (sync::Rbs, the TLS channels) and profiles (sync::Profile, the ARP
-// replication), wired to the control plane: ARP changes flow in from
-// ControlPlane::on_change, the tracked VRRP group's state sets each profile's
-// role, the profiles' preempt hold goes to vrrp::Service::set_preempt_hold,
-// and `display remote-backup-service|profile` / `batch-backup now` read and
-// drive them.
+// Remote backup, the module: builds the configured remote-backup services
+// (sync::Rbs, the TLS channels) and profiles (sync::Profile, the ARP
+// replication) and wires them to the control core: ARP changes flow in
+// through on_change (arp::ChangeListener, forwarded by the control plane),
+// the tracked VRRP group's state sets each profile's role, the profiles'
+// preempt hold goes to vrrp::Service::set_preempt_hold, and
+// `display remote-backup-service|profile` / `batch-backup now` read and drive
+// them (docs/sync-protocol.md, docs/architecture.md "Remote backup").
+//
+// Preempt hold: a profile's hold changes inside VRRP's own state callback
+// (role change → Profile::set_role → hold) or inside a channel callback.
+// The module never calls VRRP from there: it posts the hold to the event
+// loop (EventLoop::post), which applies it on its next iteration, after the
+// VRRP transition that caused it has finished (notify hooks included).
 //
 // Thread-safety: control lcore only.
 #pragma once
@@ -21,7 +28,7 @@
 #include <string>
 #include <vector>
 
-namespace wg {
+namespace wg::sync {
 
 class RemoteBackup final : public arp::ChangeListener {
   public:
@@ -34,6 +41,11 @@ class RemoteBackup final : public arp::ChangeListener {
     // and starts the services (listen or connect). False with `error` when a
     // service cannot start (unreadable certificate, address not bindable...).
     bool start(std::string& error);
+    // Before start(): a profile over `channel` (not an Rbs of the config),
+    // tracking VRRP group (ifindex, options.vrid); the caller routes the
+    // channel's events to the returned profile. Used by start() for each
+    // configured profile, and by tests over an in-memory channel.
+    Profile& add_profile(const ProfileOptions& options, Channel& channel, uint16_t ifindex);
     // Closes the sessions (an error frame `shutdown` tells the peer first).
     void stop();
 
@@ -48,13 +60,14 @@ class RemoteBackup final : public arp::ChangeListener {
 
   private:
     struct ProfileSlot {
-        std::unique_ptr<sync::Profile> profile;
+        std::unique_ptr<Profile> profile;
         uint16_t ifindex = 0; // the tracked group's interface
         uint8_t vrid = 0;
     };
 
     void on_vrrp_state(uint16_t ifindex, uint8_t vrid, vrrp::State s);
-    void update_hold();
+    void update_hold(); // posts apply_hold(), at most one pending
+    void apply_hold();
     bool poll();
 
     control::EventLoop& loop_;
@@ -62,10 +75,11 @@ class RemoteBackup final : public arp::ChangeListener {
     arp::Service& arp_;
     vrrp::Service& vrrp_;
     std::vector<std::pair<uint16_t, std::string>> ifnames_;
-    std::vector<std::unique_ptr<sync::Rbs>> services_;
+    std::vector<std::unique_ptr<Rbs>> services_;
     std::vector<ProfileSlot> profiles_;
     uint64_t poller_ = 0;
-    bool hold_ = false;
+    control::EventLoop::TimerId hold_post_ = 0; // apply_hold() pending
+    bool hold_ = false;                         // last hold given to VRRP
 };
 
-} // namespace wg
+} // namespace wg::sync
