@@ -178,7 +178,7 @@ struct RemoteBackupService {
     Ipv4 peer;
     Ipv4 source;
     uint16_t port = 0;
-    std::vector<std::string> batch_backup; // service types backed up in batch on connect ("arp")
+    std::vector<std::string> batch_backup = {"arp"}; // backed up in batch on connect: always ARP (keys.cpp)
     uint32_t heartbeat_ms = kRbsHeartbeatDefaultMs;     // a heartbeat when nothing else was sent
     uint32_t dead_ms = kRbsDeadDefaultMs;               // silence after which the peer is dead
     uint32_t reconnect_min_ms = kRbsReconnectMinDefaultMs; // backoff: first wait, doubling...

@@ -7,9 +7,13 @@
 // empty optional sections (routes, arp_static, ...) and empty optional fields
 // (a loopback's port, an unbound profile) are left out. The control-plane
 // tuning the examples do not show (arp, a group's garp and notify) is written
-// only when it differs from the defaults, and then in full.
+// only when it differs from the defaults, and then in full. The scalar keys
+// of dataplane, arp and the remote-backup sections are written from their
+// rows in config/keys.cpp (Emit::always or "differs from the default").
 
 #include "config/emit.hpp"
+
+#include "config/keys.hpp"
 
 #include <cstdio>
 #include <sstream>
@@ -105,8 +109,6 @@ std::string flow_seq(const std::vector<T>& items, F format) {
     return out + "]";
 }
 
-std::string str_seq(const std::vector<std::string>& items) { return flow_seq(items, scalar); }
-
 void emit_vrrp(std::ostream& os, const VrrpGroup& g) {
     os << "      - vrid: " << unsigned{g.vrid} << '\n';
     os << "        virtual_ip: " << flow_seq(g.virtual_ips, [](Ipv4 ip) { return ip.str(); }) << '\n';
@@ -162,23 +164,9 @@ void emit_interface(std::ostream& os, const Interface& i) {
         os << "    remote_backup_profile: " << scalar(i.remote_backup_profile) << '\n';
 }
 
-void emit_profile(std::ostream& os, const RemoteBackupProfile& p) {
-    os << "  " << scalar(p.name) << ":\n";
-    os << "    service_type: " << str_seq(p.service_type) << '\n';
-    os << "    backup_id: " << p.backup_id << '\n';
-    os << "    remote_backup_service: " << scalar(p.remote_backup_service) << '\n';
-    os << "    peer_backup: " << scalar(p.peer_backup) << '\n';
-    if (p.batch_max_entries != kRbpBatchEntriesDefault)
-        os << "    batch_max_entries: " << p.batch_max_entries << '\n';
-    if (p.batch_max_delay_ms != kRbpBatchDelayDefaultMs)
-        os << "    batch_max_delay_ms: " << p.batch_max_delay_ms << '\n';
-    if (p.log_entries != kRbpLogDefault) os << "    log_entries: " << p.log_entries << '\n';
-    if (p.digest_interval_ms != kRbpDigestIntervalDefaultMs)
-        os << "    digest_interval_ms: " << p.digest_interval_ms << '\n';
-    if (p.snapshot_chunk != kRbpSnapshotChunkDefault) os << "    snapshot_chunk: " << p.snapshot_chunk << '\n';
-    if (!p.hold_preempt_until_synced) os << "    hold_preempt_until_synced: false\n";
-    // The example's layout: the authentication map on a continuation line
-    // aligned with the first key, so the key stays readable.
+// The example's layout: the authentication map on a continuation line
+// aligned with the first key, so the key stays readable.
+void emit_profile_vrrp(std::ostream& os, const RemoteBackupProfile& p) {
     std::string head =
         "    vrrp: {vrid: " + std::to_string(p.vrrp.vrid) + ", interface: " + scalar(p.vrrp.interface);
     if (p.vrrp.authentication.mode == AuthMode::none) {
@@ -191,25 +179,30 @@ void emit_profile(std::ostream& os, const RemoteBackupProfile& p) {
        << ", key: " << scalar(p.vrrp.authentication.key) << "}}\n";
 }
 
+void emit_profile(std::ostream& os, const RemoteBackupProfile& p) {
+    os << "  " << scalar(p.name) << ":\n";
+    keys::emit(os, 4, keys::remote_backup_profile(), p, false, [&](std::string_view) { emit_profile_vrrp(os, p); });
+}
+
 } // namespace
+
+std::string yaml_scalar(std::string_view s) { return scalar(s); }
 
 std::string to_yaml(const Config& c) {
     std::ostringstream os;
     os << "sysname: " << scalar(c.sysname) << '\n';
     os << "dataplane:\n";
-    os << "  workers: " << c.dataplane.workers << '\n';
-    os << "  idle_sleep_us: " << c.dataplane.idle_sleep_us << '\n';
-    os << "  adjacency_capacity: " << c.dataplane.adjacency_capacity << '\n';
-    if (c.dataplane.mbufs != 0) os << "  mbufs: " << c.dataplane.mbufs << '\n';
-    // Punt policers: only the classes that differ from their defaults.
-    bool punt_written = false;
-    for (unsigned i = 0; i < kPuntClassCount; ++i) {
-        const PuntPolicer& p = c.dataplane.punt[i];
-        const PuntClassInfo& info = kPuntClassInfo[i];
-        if (p.rate_pps == info.rate_pps && p.burst == info.burst) continue;
-        if (!punt_written) os << "  punt:\n", punt_written = true;
-        os << "    " << info.name << ": {rate_pps: " << p.rate_pps << ", burst: " << p.burst << "}\n";
-    }
+    keys::emit(os, 2, keys::dataplane(), c.dataplane, false, [&](std::string_view) {
+        // Punt policers: only the classes that differ from their defaults.
+        bool punt_written = false;
+        for (unsigned i = 0; i < kPuntClassCount; ++i) {
+            const PuntPolicer& p = c.dataplane.punt[i];
+            const PuntClassInfo& info = kPuntClassInfo[i];
+            if (p.rate_pps == info.rate_pps && p.burst == info.burst) continue;
+            if (!punt_written) os << "  punt:\n", punt_written = true;
+            os << "    " << info.name << ": {rate_pps: " << p.rate_pps << ", burst: " << p.burst << "}\n";
+        }
+    });
     if (!c.interfaces.empty()) {
         os << "interfaces:\n";
         for (const auto& i : c.interfaces) emit_interface(os, i);
@@ -227,22 +220,10 @@ std::string to_yaml(const Config& c) {
                       {{"ip", a.ip.str()}, {"mac", quoted(a.mac.str())}, {"interface", scalar(a.interface)}})
                << '\n';
     }
-    if (c.arp != ArpOptions{}) {
+    // One value away from its default writes the whole map.
+    if (keys::any_changed(keys::arp(), c.arp)) {
         os << "arp:\n";
-        os << "  age_s: " << c.arp.age_s << '\n';
-        os << "  probe_before_s: " << c.arp.probe_before_s << '\n';
-        os << "  probes: " << c.arp.probes << '\n';
-        os << "  requests_per_s: " << c.arp.requests_per_s << '\n';
-        os << "  learning: " << (c.arp.learning == ArpOptions::Learning::strict ? "strict" : "rfc826") << '\n';
-        os << "  mac_move: "
-           << (c.arp.mac_move == ArpOptions::MacMove::verify      ? "verify"
-               : c.arp.mac_move == ArpOptions::MacMove::fixed_mac ? "fixed-mac"
-                                                                  : "none")
-           << '\n';
-        os << "  mac_move_verify_ms: " << c.arp.mac_move_verify_ms << '\n';
-        os << "  max_per_interface: " << c.arp.max_per_interface << '\n';
-        os << "  learn_per_s: " << c.arp.learn_per_s << '\n';
-        os << "  learn_per_source_per_s: " << c.arp.learn_per_source_per_s << '\n';
+        keys::emit(os, 2, keys::arp(), c.arp, true, [](std::string_view) {});
     }
     if (!c.pki_domain.empty()) {
         os << "pki_domain:\n";
@@ -265,21 +246,7 @@ std::string to_yaml(const Config& c) {
         os << "remote_backup_service:\n";
         for (const auto& s : c.remote_backup_service) {
             os << "  " << scalar(s.name) << ":\n";
-            os << "    ssl_policy: " << scalar(s.ssl_policy) << '\n';
-            os << "    peer: " << s.peer.str() << '\n';
-            os << "    source: " << s.source.str() << '\n';
-            os << "    port: " << s.port << '\n';
-            if (!s.batch_backup.empty()) os << "    batch_backup: " << str_seq(s.batch_backup) << '\n';
-            if (s.heartbeat_ms != kRbsHeartbeatDefaultMs) os << "    heartbeat_ms: " << s.heartbeat_ms << '\n';
-            if (s.dead_ms != kRbsDeadDefaultMs) os << "    dead_ms: " << s.dead_ms << '\n';
-            if (s.reconnect_min_ms != kRbsReconnectMinDefaultMs)
-                os << "    reconnect_min_ms: " << s.reconnect_min_ms << '\n';
-            if (s.reconnect_max_ms != kRbsReconnectMaxDefaultMs)
-                os << "    reconnect_max_ms: " << s.reconnect_max_ms << '\n';
-            if (s.connect_timeout_ms != kRbsConnectTimeoutDefaultMs)
-                os << "    connect_timeout_ms: " << s.connect_timeout_ms << '\n';
-            if (s.handshake_timeout_ms != kRbsHandshakeTimeoutDefaultMs)
-                os << "    handshake_timeout_ms: " << s.handshake_timeout_ms << '\n';
+            keys::emit(os, 4, keys::remote_backup_service(), s, false, [](std::string_view) {});
         }
     }
     if (!c.remote_backup_profile.empty()) {

@@ -6,9 +6,14 @@
 #include "config/config.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace wg::config {
 
 std::string to_yaml(const Config& config);
+
+// A string as a YAML scalar: plain when YAML reads it back as this string,
+// double-quoted otherwise ("2046", "yes", "0000:01:00.1").
+std::string yaml_scalar(std::string_view s);
 
 } // namespace wg::config

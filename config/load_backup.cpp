@@ -2,6 +2,7 @@
 // "Configuration Roadmap": pki_domain → ssl_policy → remote_backup_service
 // → remote_backup_profile. Shape, types and ranges only; references between
 // them are checked in validate.cpp.
+#include "config/keys.hpp"
 #include "config/loader_internal.hpp"
 
 #include <algorithm>
@@ -10,8 +11,6 @@
 namespace wg::config::detail {
 
 namespace {
-
-constexpr std::string_view kServiceTypes[] = {"arp"}; // seed: service-type arp
 
 const Field* find_field(const std::vector<Field>& fields, std::string_view key) {
     for (const auto& f : fields)
@@ -97,28 +96,6 @@ private:
         }
     }
 
-    // A list of service types (seed: "service-type arp", "batch-backup
-    // service-type arp"); only ARP is replicated so far.
-    std::vector<std::string> service_types(const Field& f, std::string_view label) {
-        std::vector<std::string> out;
-        auto items = r_.scalar_list(f, label, true);
-        if (!items) return out;
-        for (const auto& node : *items) {
-            auto t = r_.scalar_text(node, loc_of(node), label);
-            if (!t) continue;
-            if (std::find(std::begin(kServiceTypes), std::end(kServiceTypes), *t) ==
-                std::end(kServiceTypes)) {
-                r_.error(loc_of(node),
-                         std::string(label) + " '" + *t + "' is not supported (expected one of: arp)");
-            } else if (std::find(out.begin(), out.end(), *t) != out.end()) {
-                r_.error(loc_of(node), std::string(label) + " lists '" + *t + "' twice");
-            } else {
-                out.push_back(*t);
-            }
-        }
-        return out;
-    }
-
     void services(const Field& f) {
         if (!r_.expect_map(f, "remote_backup_service")) return;
         for (const auto& entry : r_.entries(f.value, "in remote_backup_service")) {
@@ -129,42 +106,23 @@ private:
             RbsLocs sl;
             const std::string ctx = "remote_backup_service '" + s.name + "'";
             if (r_.expect_map(entry, ctx)) {
-                const auto fields = r_.fields(entry.value, "in " + ctx,
-                                              {"ssl_policy", "peer", "source", "port", "batch_backup",
-                                               "heartbeat_ms", "dead_ms", "reconnect_min_ms",
-                                               "reconnect_max_ms", "connect_timeout_ms", "handshake_timeout_ms"});
-                for (auto key : {"ssl_policy", "peer", "source", "port"})
-                    r_.require(fields, key, "in " + ctx, entry.key_loc());
-                for (const auto& v : fields) {
-                    if (v.name == "ssl_policy") {
-                        if (auto x = r_.string(v, "ssl_policy"))
-                            s.ssl_policy = *x, sl.ssl_policy = v.value_loc();
-                    } else if (v.name == "peer") {
-                        if (auto x = r_.ipv4(v, "peer")) s.peer = *x, sl.peer = v.value_loc();
-                    } else if (v.name == "source") {
-                        if (auto x = r_.ipv4(v, "source")) s.source = *x, sl.source = v.value_loc();
-                    } else if (v.name == "port") {
-                        if (auto x = r_.integer(v, "port", 1, 65535))
-                            s.port = uint16_t(*x), sl.port = v.value_loc();
-                    } else if (v.name == "batch_backup") {
-                        s.batch_backup = service_types(v, "batch_backup");
-                    } else if (v.name == "heartbeat_ms") {
-                        if (auto x = r_.integer(v, "heartbeat_ms", 10, 60000)) s.heartbeat_ms = uint32_t(*x);
-                    } else if (v.name == "dead_ms") {
-                        if (auto x = r_.integer(v, "dead_ms", 30, 600000))
-                            s.dead_ms = uint32_t(*x), sl.dead_ms = v.value_loc();
-                    } else if (v.name == "reconnect_min_ms") {
-                        if (auto x = r_.integer(v, "reconnect_min_ms", 1, 60000)) s.reconnect_min_ms = uint32_t(*x);
-                    } else if (v.name == "reconnect_max_ms") {
-                        if (auto x = r_.integer(v, "reconnect_max_ms", 1, 600000))
-                            s.reconnect_max_ms = uint32_t(*x), sl.reconnect_max_ms = v.value_loc();
-                    } else if (v.name == "connect_timeout_ms") {
-                        if (auto x = r_.integer(v, "connect_timeout_ms", 100, 120000))
-                            s.connect_timeout_ms = uint32_t(*x);
-                    } else if (v.name == "handshake_timeout_ms") {
-                        if (auto x = r_.integer(v, "handshake_timeout_ms", 100, 120000))
-                            s.handshake_timeout_ms = uint32_t(*x);
-                    }
+                // Scalar keys: config/keys.cpp; the locations validate.cpp needs.
+                for (const auto& v :
+                     keys::read(r_, entry.value, "in " + ctx, keys::remote_backup_service(), s, entry.key_loc())) {
+                    if (!v.ok) continue;
+                    const Loc at = v.field.value_loc();
+                    if (v.field.name == "ssl_policy")
+                        sl.ssl_policy = at;
+                    else if (v.field.name == "peer")
+                        sl.peer = at;
+                    else if (v.field.name == "source")
+                        sl.source = at;
+                    else if (v.field.name == "port")
+                        sl.port = at;
+                    else if (v.field.name == "dead_ms")
+                        sl.dead_ms = at;
+                    else if (v.field.name == "reconnect_max_ms")
+                        sl.reconnect_max_ms = at;
                 }
             }
             c_.remote_backup_service.push_back(std::move(s));
@@ -182,51 +140,15 @@ private:
             RbpLocs pl;
             const std::string ctx = "remote_backup_profile '" + p.name + "'";
             if (r_.expect_map(entry, ctx)) {
-                const auto fields =
-                    r_.fields(entry.value, "in " + ctx,
-                              {"service_type", "backup_id", "remote_backup_service", "peer_backup", "vrrp",
-                               "batch_max_entries", "batch_max_delay_ms", "log_entries",
-                               "hold_preempt_until_synced", "digest_interval_ms", "snapshot_chunk"});
-                for (auto key : {"service_type", "backup_id", "remote_backup_service", "vrrp"})
-                    r_.require(fields, key, "in " + ctx, entry.key_loc());
-                for (const auto& v : fields) {
-                    if (v.name == "service_type") {
-                        p.service_type = service_types(v, "service_type");
-                    } else if (v.name == "backup_id") {
-                        if (auto x = r_.integer(v, "backup_id", kBackupIdMin, kBackupIdMax))
-                            p.backup_id = uint32_t(*x), pl.backup_id = v.value_loc();
-                    } else if (v.name == "remote_backup_service") {
-                        if (auto x = r_.string(v, "remote_backup_service"))
-                            p.remote_backup_service = *x, pl.rbs = v.value_loc();
-                    } else if (v.name == "peer_backup") {
-                        // seed: "peer-backup hot"; cold/warm modes do not exist yet.
-                        if (auto x = r_.string(v, "peer_backup")) {
-                            if (*x == "hot")
-                                p.peer_backup = *x;
-                            else
-                                r_.error(v.value_loc(),
-                                         "peer_backup '" + *x + "' is not supported (expected one of: hot)");
-                        }
-                    } else if (v.name == "vrrp") {
-                        profile_vrrp(v, p, pl);
-                    } else if (v.name == "batch_max_entries") {
-                        if (auto x = r_.integer(v, "batch_max_entries", 1, kRbpBatchEntriesMax))
-                            p.batch_max_entries = uint32_t(*x);
-                    } else if (v.name == "batch_max_delay_ms") {
-                        if (auto x = r_.integer(v, "batch_max_delay_ms", 0, kRbpBatchDelayMaxMs))
-                            p.batch_max_delay_ms = uint32_t(*x);
-                    } else if (v.name == "log_entries") {
-                        if (auto x = r_.integer(v, "log_entries", kRbpLogMin, kRbpLogMax))
-                            p.log_entries = uint32_t(*x);
-                    } else if (v.name == "hold_preempt_until_synced") {
-                        if (auto x = r_.boolean(v, "hold_preempt_until_synced")) p.hold_preempt_until_synced = *x;
-                    } else if (v.name == "digest_interval_ms") {
-                        if (auto x = r_.integer(v, "digest_interval_ms", 100, 600000))
-                            p.digest_interval_ms = uint32_t(*x);
-                    } else if (v.name == "snapshot_chunk") {
-                        if (auto x = r_.integer(v, "snapshot_chunk", 1, kRbpSnapshotChunkMax))
-                            p.snapshot_chunk = uint32_t(*x);
-                    }
+                // Scalar keys: config/keys.cpp; `vrrp` is read here.
+                for (const auto& v :
+                     keys::read(r_, entry.value, "in " + ctx, keys::remote_backup_profile(), p, entry.key_loc())) {
+                    if (v.custom)
+                        profile_vrrp(v.field, p, pl);
+                    else if (v.ok && v.field.name == "backup_id")
+                        pl.backup_id = v.field.value_loc();
+                    else if (v.ok && v.field.name == "remote_backup_service")
+                        pl.rbs = v.field.value_loc();
                 }
             }
             c_.remote_backup_profile.push_back(std::move(p));

@@ -9,6 +9,7 @@
 // at the end. Key names follow DESIGN.md "Config contract" and the seed.
 #include "config/loader.hpp"
 
+#include "config/keys.hpp"
 #include "config/loader_internal.hpp"
 #include "config/yaml_bounds.hpp"
 
@@ -86,25 +87,11 @@ private:
         c_.sysname = *name;
     }
 
+    // Scalar keys: config/keys.cpp; `punt` is read here.
     void dataplane(const Field& f) {
         if (empty_section(f) || !r_.expect_map(f, "dataplane")) return;
-        for (const auto& d : r_.fields(f.value, "in dataplane",
-                                       {"workers", "idle_sleep_us", "adjacency_capacity", "mbufs", "punt"})) {
-            if (d.name == "workers") {
-                if (auto v = r_.integer(d, "workers", 1, kWorkersMax)) c_.dataplane.workers = unsigned(*v);
-            } else if (d.name == "idle_sleep_us") {
-                if (auto v = r_.integer(d, "idle_sleep_us", 0, kIdleSleepMaxUs))
-                    c_.dataplane.idle_sleep_us = unsigned(*v);
-            } else if (d.name == "adjacency_capacity") {
-                if (auto v =
-                        r_.integer(d, "adjacency_capacity", kAdjacencyCapacityMin, kAdjacencyCapacityMax))
-                    c_.dataplane.adjacency_capacity = uint32_t(*v);
-            } else if (d.name == "mbufs") {
-                if (auto v = r_.integer(d, "mbufs", 0, kMbufsMax)) c_.dataplane.mbufs = uint32_t(*v);
-            } else if (d.name == "punt") {
-                punt(d);
-            }
-        }
+        for (const auto& d : keys::read(r_, f.value, "in dataplane", keys::dataplane(), c_.dataplane))
+            if (d.custom) punt(d.field);
     }
 
     // dataplane.punt: CLASS → {rate_pps, burst} (config/punt.hpp); a class
@@ -264,62 +251,21 @@ private:
         }
     }
 
-    // Aging and pacing of learned entries (control/arp/service.hpp, Options).
+    // Aging and pacing of learned entries (control/arp/service.hpp, Options);
+    // the keys are in config/keys.cpp.
     void arp(const Field& f) {
         if (empty_section(f) || !r_.expect_map(f, "arp")) return;
         ArpOptions& a = c_.arp;
         Loc age_at, probe_at; // set when given and in range
         bool age_bad = false;
-        for (const auto& v : r_.fields(f.value, "in arp",
-                                       {"age_s", "probe_before_s", "probes", "requests_per_s", "learning", "mac_move",
-                                        "mac_move_verify_ms", "max_per_interface", "learn_per_s",
-                                        "learn_per_source_per_s"})) {
-            if (v.name == "age_s") {
-                if (auto n = r_.integer(v, "age_s", kArpAgeMinS, kArpAgeMaxS))
-                    a.age_s = uint32_t(*n), age_at = v.value_loc();
+        for (const auto& v : keys::read(r_, f.value, "in arp", keys::arp(), a)) {
+            if (v.field.name == "age_s") {
+                if (v.ok)
+                    age_at = v.field.value_loc();
                 else
                     age_bad = true;
-            } else if (v.name == "probe_before_s") {
-                if (auto n = r_.integer(v, "probe_before_s", 0, kArpAgeMaxS - 1))
-                    a.probe_before_s = uint32_t(*n), probe_at = v.value_loc();
-            } else if (v.name == "probes") {
-                if (auto n = r_.integer(v, "probes", 0, kArpProbesMax)) a.probes = uint32_t(*n);
-            } else if (v.name == "requests_per_s") {
-                if (auto n = r_.integer(v, "requests_per_s", 0, kArpRequestsPerSMax))
-                    a.requests_per_s = uint32_t(*n);
-            } else if (v.name == "learning") {
-                if (auto m = r_.string(v, "learning")) {
-                    if (*m == "rfc826")
-                        a.learning = ArpOptions::Learning::rfc826;
-                    else if (*m == "strict")
-                        a.learning = ArpOptions::Learning::strict;
-                    else
-                        r_.error(v.value_loc(),
-                                 "learning '" + *m + "' is not supported (expected one of: rfc826, strict)");
-                }
-            } else if (v.name == "mac_move") {
-                if (auto m = r_.string(v, "mac_move")) {
-                    if (*m == "verify")
-                        a.mac_move = ArpOptions::MacMove::verify;
-                    else if (*m == "fixed-mac")
-                        a.mac_move = ArpOptions::MacMove::fixed_mac;
-                    else if (*m == "none")
-                        a.mac_move = ArpOptions::MacMove::none;
-                    else
-                        r_.error(v.value_loc(),
-                                 "mac_move '" + *m + "' is not supported (expected one of: verify, fixed-mac, none)");
-                }
-            } else if (v.name == "mac_move_verify_ms") {
-                if (auto n = r_.integer(v, "mac_move_verify_ms", kArpVerifyMsMin, kArpVerifyMsMax))
-                    a.mac_move_verify_ms = uint32_t(*n);
-            } else if (v.name == "max_per_interface") {
-                if (auto n = r_.integer(v, "max_per_interface", 0, kAdjacencyCapacityMax))
-                    a.max_per_interface = uint32_t(*n);
-            } else if (v.name == "learn_per_s") {
-                if (auto n = r_.integer(v, "learn_per_s", 0, kArpLearnRateMax)) a.learn_per_s = uint32_t(*n);
-            } else if (v.name == "learn_per_source_per_s") {
-                if (auto n = r_.integer(v, "learn_per_source_per_s", 0, kArpLearnRateMax))
-                    a.learn_per_source_per_s = uint32_t(*n);
+            } else if (v.field.name == "probe_before_s" && v.ok) {
+                probe_at = v.field.value_loc();
             }
         }
         // Probing must start before the entry expires; a window as long as

@@ -65,6 +65,11 @@ struct CountingEqual {
 
 std::vector<Field> Reader::fields(const YAML::Node& map, std::string_view context,
                                   std::initializer_list<std::string_view> known) {
+    return fields(map, context, std::span<const std::string_view>(known.begin(), known.size()));
+}
+
+std::vector<Field> Reader::fields(const YAML::Node& map, std::string_view context,
+                                  std::span<const std::string_view> known) {
     std::vector<Field> out;
     // Keys seen so far → where: one hash lookup per key, so a map of n keys
     // costs O(n) (a list searched per key made 160k keys take 40 s). The
@@ -96,7 +101,7 @@ std::vector<Field> Reader::fields(const YAML::Node& map, std::string_view contex
 }
 
 std::vector<Field> Reader::entries(const YAML::Node& map, std::string_view context) {
-    return fields(map, context, {});
+    return fields(map, context, std::span<const std::string_view>{});
 }
 
 bool Reader::require(const std::vector<Field>& fields, std::string_view key, std::string_view context,

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,6 +57,8 @@ public:
     // as interfaces and pki_domain), duplicates still reported.
     std::vector<Field> fields(const YAML::Node& map, std::string_view context,
                               std::initializer_list<std::string_view> known);
+    std::vector<Field> fields(const YAML::Node& map, std::string_view context,
+                              std::span<const std::string_view> known);
     std::vector<Field> entries(const YAML::Node& map, std::string_view context);
 
     // Reports "missing required key 'k' CONTEXT" at `at` unless present.

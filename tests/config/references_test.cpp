@@ -299,7 +299,8 @@ TEST_F(References, RemoteBackupServiceTypesAndPorts) {
     EXPECT_EQ(with_line("batch_backup: [arp]", "batch_backup: [arp, arp]"),
               Lines{"30:25: batch_backup lists 'arp' twice"});
     EXPECT_EQ(with_line("batch_backup: [arp]", "batch_backup: []"),
-              Lines{"30:19: batch_backup must not be empty"});
+              Lines{"30:19: batch_backup: [] would turn off the batch backup on connect, which warmgate "
+                    "always does (remove the key)"});
     EXPECT_EQ(load_ok(replace(kFull, "batch_backup: [arp]", "batch_backup: arp"))
                   .remote_backup_service.at(0)
                   .batch_backup,

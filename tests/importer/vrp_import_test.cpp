@@ -63,7 +63,7 @@ Config example_as_seed_text(const Device& d) {
     c.routes.clear();
     c.arp_static.clear();
     c.dataplane = Dataplane{};
-    for (auto& s : c.remote_backup_service) s.batch_backup.clear();
+    for (auto& s : c.remote_backup_service) s.batch_backup = RemoteBackupService{}.batch_backup;
     return c;
 }
 
