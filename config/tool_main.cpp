@@ -1,9 +1,11 @@
 // warmgate-config: offline configuration tool (DESIGN.md "Commands").
 //   check FILE...        validate like the appliance does at boot
 //   import-vrp FILE ...  VRP configuration text (the seed's Configuration Files) → YAML
+//   doc-keys [--check|--write DOC]  the key tables of docs/config.md (config/keys.hpp)
 // Exit status: 0 success, 1 the input has errors, 2 usage error.
 
 #include "config/emit.hpp"
+#include "config/keys.hpp"
 #include "config/loader.hpp"
 #include "config/vrp_import.hpp"
 
@@ -28,8 +30,11 @@ using namespace wg::config;
 
 constexpr int kExitOk = 0, kExitErrors = 1, kExitUsage = 2;
 
+std::string g_program = "warmgate-config"; // argv[0], for the commands a message suggests
+
 constexpr const char* kUsage = R"(usage: warmgate-config check FILE...
        warmgate-config import-vrp FILE [--port IFNAME=DEVSPEC]... [--cert-dir DIR] [--ca PATH] [-o OUT]
+       warmgate-config doc-keys [--check DOC | --write DOC]
        warmgate-config --help | --version
 )";
 
@@ -78,6 +83,13 @@ import-vrp FILE [options]
     -o OUT                  write the YAML to OUT instead of stdout.
     The control socket is /run/warmgate/<sysname>.sock; dataplane settings
     and VRRP version/advertisement interval take their defaults.
+
+doc-keys [--check DOC | --write DOC]
+    The key tables of docs/config.md, generated from the key table of the
+    loader (config/keys.cpp). Without an option: every table, each between
+    its markers <!-- keys:SECTION begin --> and <!-- keys:SECTION end -->.
+    --check DOC exits 1 when DOC's tables differ from the generated ones;
+    --write DOC replaces them in place (the prose around them is kept).
 
 Exit status: 0 success, 1 errors in the input, 2 usage error.
 )";
@@ -207,10 +219,52 @@ int cmd_import(const std::vector<std::string>& args) {
     return kExitOk;
 }
 
+int cmd_doc_keys(const std::vector<std::string>& args) {
+    if (args.empty()) {
+        for (const auto& s : keys::doc_sections())
+            std::cout << "<!-- keys:" << s.name << " begin -->\n"
+                      << s.table << "<!-- keys:" << s.name << " end -->\n\n";
+        return std::cout.flush() ? kExitOk : kExitErrors;
+    }
+    if (args.size() != 2 || (args[0] != "--check" && args[0] != "--write"))
+        return usage_error("doc-keys takes no argument, --check DOC or --write DOC");
+    const std::string& doc = args[1];
+    std::ifstream in(doc, std::ios::binary);
+    if (!in) {
+        std::cerr << doc << ": error: cannot read: " << std::strerror(errno) << '\n';
+        return kExitErrors;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string error;
+    const std::string fresh = keys::regenerate(text.str(), error);
+    if (!error.empty()) {
+        std::cerr << doc << ": error: " << error << '\n';
+        return kExitErrors;
+    }
+    if (args[0] == "--check") {
+        if (fresh == text.str()) return kExitOk;
+        std::cerr << doc << ": error: the key tables differ from the key table of the loader "
+                  << "(config/keys.cpp); regenerate them with\n  " << g_program << " doc-keys --write " << doc
+                  << '\n';
+        return kExitErrors;
+    }
+    if (fresh == text.str()) return kExitOk;
+    std::ofstream out(doc, std::ios::binary | std::ios::trunc);
+    out << fresh;
+    out.close();
+    if (!out) {
+        std::cerr << doc << ": error: cannot write: " << std::strerror(errno) << '\n';
+        return kExitErrors;
+    }
+    return kExitOk;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
+    if (argc > 0 && argv[0] && *argv[0]) g_program = argv[0];
     if (args.empty()) return usage_error("no command");
     const std::string cmd = args[0];
     args.erase(args.begin());
@@ -229,5 +283,6 @@ int main(int argc, char** argv) {
         return cmd_check(args);
     }
     if (cmd == "import-vrp") return cmd_import(args);
+    if (cmd == "doc-keys") return cmd_doc_keys(args);
     return usage_error("unknown command '" + cmd + "'");
 }
