@@ -133,6 +133,47 @@ TEST(EventLoop, TimerAddedWhileFiringWaitsForTheNextIteration) {
     EXPECT_EQ(inner, 1);
 }
 
+// post(): never inside the call, on the next run_once() without any time
+// passing, in posting order; a post made by a posted callback waits one more
+// iteration (no unbounded chain inside one run_once); the id cancels it.
+TEST(EventLoop, PostRunsOnTheNextIterationInOrder) {
+    ManualClock clock;
+    EventLoop loop(&clock);
+    std::string order;
+    loop.post([&] {
+        order += 'a';
+        loop.post([&] { order += 'c'; });
+    });
+    loop.post([&] { order += 'b'; });
+    const auto dropped = loop.post([&] { order += 'x'; });
+    EXPECT_TRUE(order.empty()) << "post() must not run the callback";
+    EXPECT_TRUE(loop.cancel_timer(dropped));
+    EXPECT_EQ(loop.run_once(0ms), 2u);
+    EXPECT_EQ(order, "ab");
+    EXPECT_EQ(loop.pending_timers(), 1u);
+    loop.run_once(0ms);
+    EXPECT_EQ(order, "abc");
+    EXPECT_EQ(loop.pending_timers(), 0u);
+}
+
+// A post from an fd callback runs in the same run_once(), after the fd
+// callbacks: the caller has returned by then.
+TEST(EventLoop, PostFromAnFdCallbackRunsAfterIt) {
+    ManualClock clock;
+    EventLoop loop(&clock);
+    Pipe p;
+    std::string order;
+    ASSERT_TRUE(loop.add_fd(p.r, EPOLLIN, [&](uint32_t) {
+        char c;
+        EXPECT_EQ(read(p.r, &c, 1), 1);
+        loop.post([&] { order += 'p'; });
+        order += 'f';
+    }));
+    p.poke();
+    loop.run_once(0ms);
+    EXPECT_EQ(order, "fp");
+}
+
 TEST(EventLoop, FdCallbackGetsReadinessAndCanBeModifiedAndRemoved) {
     EventLoop loop;
     Pipe p;
