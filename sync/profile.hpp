@@ -2,9 +2,12 @@
 // `service-type arp`, `backup-id 10 remote-backup-service service1`,
 // `peer-backup hot`, `vrrp-id 1 interface GigabitEthernet0/1/0`): replicates
 // the ARP table over an RBS channel from the device whose tracked VRRP group
-// is Master to the one where it is not, so the standby's fast path is warm
-// (issue 5 item 3). Pure: no sockets, no clock (time comes with each call),
-// no DPDK; the ARP service is the real one (control/arp, itself pure).
+// is Master to the one where it is not, so the standby's fast path is warm.
+// Pure: no sockets, no DPDK, and no clock of its own: tick() and add_to()
+// take the time, and the calls that carry none (channel events, set_role,
+// on_change, batch_backup_now) read the `now` function given to the
+// constructor (the event loop's clock in sync/remote_backup.cpp, a variable
+// in tests). The ARP service is the real one (control/arp, itself pure).
 //
 // Protocol (docs/sync-protocol.md): on every session both sides send hello.
 // The Master (sender) then resumes with deltas after the Slave's held_seq
