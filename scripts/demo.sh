@@ -165,8 +165,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Always started in the background (`gen ... &`): exec, so that $! is the
+# generator itself and `kill $tx_pid` stops it (a subshell killed while it
+# waits leaves its child running: the warm-up went on for its full length,
+# under the measured run).
 gen() { # gen PREFIX SECONDS RATE OUT RUN: paced probes from the network side to every host
-  ip netns exec wg-core "$trafgen" --no-huge -m 256 --no-pci -l 0 --file-prefix "$1" \
+  exec ip netns exec wg-core "$trafgen" --no-huge -m 256 --no-pci -l 0 --file-prefix "$1" \
     --log-level='*:warning' --vdev net_af_packet0,iface=gen0 -- \
     tx --dst-mac 00:00:5e:00:01:02 --hosts "$hosts" --first 10.1.1.101 --pps "$3" --seconds "$2" --out "$4" \
     --run "$5"
