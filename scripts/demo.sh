@@ -221,6 +221,7 @@ run_failover() { # run_failover MODE NAME
   # Each device's notify hook marks "master_DeviceX" on the traffic tools'
   # clock the moment its user-side group becomes Master.
   # The host emulator starts with the lab and answers ARP from then on.
+  : > "$events"
   LAB_NOTIFY_MASTER="$trafgen mark $events master_" labsh up --mode "$mode" --hosts "$hosts" \
     --host-emulator --host-opts "$host_opts" ${fast:+--fast}
   # The VRRP timers the lab runs (lab.sh up --fast: VRRPv3 at 100 ms).
@@ -266,6 +267,10 @@ run_failover() { # run_failover MODE NAME
     ctl A display arp | tail -n 7
   fi
 
+  # The notify hooks' marks since lab up: Device A's first Mastership only,
+  # unless VRRP changed Master during the warm-up (a Backup that missed
+  # three adverts: at 100 ms adverts, a control core stalled for 0.3 s).
+  echo "VRRP Master changes since lab up: $(grep -c ' master_' "$events" || true) (1: Device A's first)"
   step "[$mode] downlink traffic: $pps pps over $hosts hosts (probe cycle $cycle_ms ms), through the Master"
   : > "$events"
   rm -f "$lab/rx.json" "$lab/tx.json"
