@@ -152,8 +152,6 @@ bool is_choice(std::span<const std::string_view> choices, std::string_view s) {
     return std::find(choices.begin(), choices.end(), s) != choices.end();
 }
 
-std::string code(std::string_view s) { return "`" + std::string(s) + "`"; }
-
 } // namespace
 
 std::span<const Key<Dataplane>> dataplane() { return kDataplane; }
@@ -241,81 +239,6 @@ std::string yaml_value(const Value& v, Kind kind) {
     }
     return {};
 }
-
-namespace {
-
-template <class S>
-std::string doc_type(const Key<S>& k) {
-    if (!k.type_doc.empty()) return std::string(k.type_doc);
-    std::vector<std::string> names;
-    for (auto c : k.choices) names.push_back(code(c));
-    switch (k.kind) {
-    case Kind::integer:
-        return "integer";
-    case Kind::boolean:
-        return "bool";
-    case Kind::choice: {
-        std::string out;
-        for (size_t i = 0; i < names.size(); ++i) out += (i ? " \\| " : "") + names[i];
-        return out;
-    }
-    case Kind::choice_list: {
-        std::string out;
-        for (size_t i = 0; i < names.size(); ++i) out += (i ? " \\| " : "") + names[i];
-        return out + " or a list of " + (names.size() == 1 ? "it" : "them");
-    }
-    case Kind::string:
-        return "string";
-    case Kind::ipv4:
-        return "IPv4";
-    case Kind::custom:
-        break;
-    }
-    return {};
-}
-
-template <class S>
-std::string doc_default(const Key<S>& k) {
-    if (k.required) return "required";
-    const Value v = k.default_value();
-    switch (k.kind) {
-    case Kind::integer:
-    case Kind::boolean:
-    case Kind::ipv4:
-        return yaml_value(v, k.kind);
-    case Kind::choice:
-    case Kind::choice_list:
-        return code(yaml_value(v, k.kind));
-    case Kind::string:
-        return std::get<std::string>(v).empty() ? "" : code(std::get<std::string>(v));
-    case Kind::custom:
-        break;
-    }
-    return {};
-}
-
-template <class S>
-std::string doc_range(const Key<S>& k) {
-    if (!k.range_doc.empty()) return std::string(k.range_doc);
-    if (k.kind == Kind::integer) return std::to_string(k.min) + ".." + std::to_string(k.max);
-    return {};
-}
-
-} // namespace
-
-template <class S>
-std::string doc_table(std::span<const Key<S>> rows) {
-    std::string out = "| key | type | default | range | what |\n|---|---|---|---|---|\n";
-    for (const auto& k : rows)
-        out += "| " + code(k.name) + " | " + doc_type(k) + " | " + doc_default(k) + " | " + doc_range(k) + " | " +
-               std::string(k.doc) + " |\n";
-    return out;
-}
-
-template std::string doc_table(std::span<const Key<Dataplane>>);
-template std::string doc_table(std::span<const Key<ArpOptions>>);
-template std::string doc_table(std::span<const Key<RemoteBackupService>>);
-template std::string doc_table(std::span<const Key<RemoteBackupProfile>>);
 
 std::vector<DocSection> doc_sections() {
     return {

@@ -257,9 +257,72 @@ void emit(std::ostream& os, int indent, std::span<const Key<S>> rows, const S& s
 
 // ---- Documentation --------------------------------------------------------
 
+namespace detail_ {
+
+inline std::string code(std::string_view s) { return "`" + std::string(s) + "`"; }
+
+template <class S>
+std::string doc_type(const Key<S>& k) {
+    if (!k.type_doc.empty()) return std::string(k.type_doc);
+    std::string names;
+    for (size_t i = 0; i < k.choices.size(); ++i) names += (i ? " \\| " : "") + code(k.choices[i]);
+    switch (k.kind) {
+    case Kind::integer:
+        return "integer";
+    case Kind::boolean:
+        return "bool";
+    case Kind::choice:
+        return names;
+    case Kind::choice_list:
+        return names + " or a list of " + (k.choices.size() == 1 ? "it" : "them");
+    case Kind::string:
+        return "string";
+    case Kind::ipv4:
+        return "IPv4";
+    case Kind::custom:
+        break;
+    }
+    return {};
+}
+
+template <class S>
+std::string doc_default(const Key<S>& k) {
+    if (k.required) return "required";
+    const Value v = k.default_value();
+    switch (k.kind) {
+    case Kind::integer:
+    case Kind::boolean:
+    case Kind::ipv4:
+        return yaml_value(v, k.kind);
+    case Kind::choice:
+    case Kind::choice_list:
+        return code(yaml_value(v, k.kind));
+    case Kind::string:
+        return std::get<std::string>(v).empty() ? "" : code(std::get<std::string>(v));
+    case Kind::custom:
+        break;
+    }
+    return {};
+}
+
+template <class S>
+std::string doc_range(const Key<S>& k) {
+    if (!k.range_doc.empty()) return std::string(k.range_doc);
+    if (k.kind == Kind::integer) return std::to_string(k.min) + ".." + std::to_string(k.max);
+    return {};
+}
+
+} // namespace detail_
+
 // The markdown table of one section: | key | type | default | range | what |.
 template <class S>
-std::string doc_table(std::span<const Key<S>> rows);
+std::string doc_table(std::span<const Key<S>> rows) {
+    std::string out = "| key | type | default | range | what |\n|---|---|---|---|---|\n";
+    for (const auto& k : rows)
+        out += "| " + detail_::code(k.name) + " | " + detail_::doc_type(k) + " | " + detail_::doc_default(k) +
+               " | " + detail_::doc_range(k) + " | " + std::string(k.doc) + " |\n";
+    return out;
+}
 
 // Every section's table between its markers, in docs/config.md order:
 //   <!-- keys:SECTION begin --> ... <!-- keys:SECTION end -->
