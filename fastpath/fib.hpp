@@ -78,8 +78,8 @@ class Fib {
     std::atomic<uint32_t> default_hop_{kNoRoute};
     std::vector<Nexthop> nexthops_; // never shrinks: indices stay valid for readers
     uint32_t routes_ = 0;
-    std::unordered_map<uint32_t, uint32_t> covered_;   // covered /32 → its hop index
-    std::unordered_set<uint32_t> lpm_hosts_;           // /32 rules in the LPM (no linear presence check)
+    std::unordered_map<uint32_t, uint32_t> covered_; // covered /32 → its hop index
+    std::unordered_set<uint32_t> lpm_hosts_;         // /32 rules in the LPM (no linear presence check)
 };
 
 } // namespace wg::fastpath

@@ -52,7 +52,8 @@ class FibTest : public ::testing::Test {
 // removed again, and none of them is a rule of the LPM.
 TEST_F(FibTest, HostRoutesOnAConnectedSubnetStayBesideTheLpm) {
     add(ip4(10, 0, 0, 0), 14, on_link_);
-    for (uint32_t i = 0; i < 1000; ++i) add(ip4(10, 1, 1, 101) + i, 32, on_link_);
+    for (uint32_t i = 0; i < 1000; ++i)
+        add(ip4(10, 1, 1, 101) + i, 32, on_link_);
     EXPECT_EQ(fib_->routes(), 1001u);
     EXPECT_EQ(fib_->covered_host_routes(), 1000u);
     EXPECT_EQ(gateway_of(ip4(10, 1, 1, 101)), 0);
@@ -109,12 +110,14 @@ TEST_F(FibTest, RouteChangesMoveCoveredHostRoutesIntoTheLpm) {
 TEST_F(FibTest, HundredThousandHostRoutesAddInLinearTime) {
     add(ip4(10, 0, 0, 0), 14, on_link_);
     const auto t0 = std::chrono::steady_clock::now();
-    for (uint32_t i = 0; i < 100000; ++i) add(ip4(10, 1, 1, 101) + i, 32, on_link_);
+    for (uint32_t i = 0; i < 100000; ++i)
+        add(ip4(10, 1, 1, 101) + i, 32, on_link_);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("[fib] 100000 host routes added in %.3f s\n", s);
     EXPECT_EQ(fib_->covered_host_routes(), 100000u);
     EXPECT_LT(s, 1.0) << "host route adds are not constant-time";
-    for (uint32_t i = 0; i < 100000; ++i) ASSERT_TRUE(fib_->remove(ip4(10, 1, 1, 101) + i, 32));
+    for (uint32_t i = 0; i < 100000; ++i)
+        ASSERT_TRUE(fib_->remove(ip4(10, 1, 1, 101) + i, 32));
     EXPECT_EQ(fib_->routes(), 1u);
 }
 

@@ -107,8 +107,10 @@ const Paths& paths() {
 }
 
 std::string host_address(unsigned n) {
-    const unsigned off = 256 + 101 + n; // lab.sh: offset from 10.1.0.0
-    return "10.1." + std::to_string(off / 256) + "." + std::to_string(off % 256);
+    // lab.sh: offset from 10.1.0.0, on through 10.2.x.y past 65 178 hosts (the /14).
+    const unsigned a = (10u << 24) + (1u << 16) + 256 + 101 + n;
+    return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." +
+           std::to_string((a >> 8) & 255) + "." + std::to_string(a & 255);
 }
 
 void install_emergency_down() {
@@ -211,7 +213,8 @@ bool Lab::in_ns(const std::string& ns, const std::vector<std::string>& argv, std
     return interop::run_ok(scratch_, full, why);
 }
 
-bool Lab::up(unsigned hosts, unsigned preempt_delay_s, std::string& why) {
+bool Lab::up(unsigned hosts, unsigned preempt_delay_s, std::string& why,
+             const std::vector<std::string>& more) {
     setenv("LAB_PREEMPT_DELAY", std::to_string(preempt_delay_s).c_str(), 1);
     // demo.sh's notify hook: the moment a device becomes Master of the
     // user-side group, on the traffic tools' clock.
@@ -219,7 +222,9 @@ bool Lab::up(unsigned hosts, unsigned preempt_delay_s, std::string& why) {
     setenv("LAB_NOTIFY_MASTER", notify.c_str(), 1);
     upped_ = true;
     g_lab_up = 1;
-    return sh({"up", "--hosts", std::to_string(hosts)}, why, 120s);
+    std::vector<std::string> args{"up", "--hosts", std::to_string(hosts)};
+    args.insert(args.end(), more.begin(), more.end());
+    return sh(args, why, 120s);
 }
 
 YAML::Node Lab::json(char d, const std::vector<std::string>& words) {
@@ -289,6 +294,51 @@ bool Lab::warm(unsigned from, unsigned count, std::string& why) {
     remove_dpdk_dir("wg-labsuite-warm");
     if (r.code == 0) return true;
     why = "warm-up traffic (wg-trafgen tx): " + r.describe();
+    return false;
+}
+
+bool Lab::warm_until_resolved(char d, unsigned count, unsigned pps, std::chrono::seconds timeout,
+                              std::string& why) {
+    const std::string dir = dir_;
+    std::vector<std::string> argv = trafgen_eal("wg-core", "0", "wg-labsuite-warm", "gen0");
+    const std::vector<std::string> tx = {"tx",
+                                         "--dst-mac",
+                                         kDownlinkMac,
+                                         "--hosts",
+                                         std::to_string(count),
+                                         "--first",
+                                         host_address(0),
+                                         "--pps",
+                                         std::to_string(pps),
+                                         "--seconds",
+                                         std::to_string(timeout.count()),
+                                         "--run",
+                                         "1"};
+    argv.insert(argv.end(), tx.begin(), tx.end());
+    uint64_t seen = 0;
+    bool done = false;
+    {
+        apptest::Process gen(argv, dir + "/warm.out", dir + "/warm.err");
+        done = wait_until(
+            [&] {
+                const YAML::Node st = stats(d);
+                const YAML::Node c = st.IsMap() && st["control"].IsMap() ? st["control"] : YAML::Node();
+                seen = c.IsMap() && c["adjacency_entries"] ? c["adjacency_entries"].as<uint64_t>(0) : seen;
+                // Polled every 0.5 s at most: each poll is a warmgatectl run.
+                if (seen < uint64_t(count) + 1) std::this_thread::sleep_for(500ms);
+                return seen >= uint64_t(count) + 1 || !gen.running();
+            },
+            timeout + 5s);
+        done = done && seen >= uint64_t(count) + 1;
+        gen.signal(SIGTERM);
+        gen.wait_exit(15s);
+    }
+    remove_dpdk_dir("wg-labsuite-warm");
+    if (done) return true;
+    why = "warm-up: Device" + std::string(1, char(std::toupper(d))) + " holds " + std::to_string(seen) +
+          " adjacencies, not " + std::to_string(count + 1) + " (the hosts and the router), after " +
+          std::to_string(timeout.count()) + " s of probes at " + std::to_string(pps) +
+          " pps; tx: " + read_file(dir + "/warm.err");
     return false;
 }
 
@@ -372,6 +422,7 @@ bool Traffic::start(std::string& why) {
     rx.insert(rx.end(),
               {"rx"s, "--seconds"s, "0"s, "--out"s, d + "/rx.json", "--events"s, lab_.events(), "--tx"s,
                d + "/tx.json", "--hosts"s, std::to_string(hosts_), "--bucket-ms"s, "100"s, "--run"s, "2"s});
+    if (per_host_max_ > 0) rx.insert(rx.end(), {"--per-host-max"s, std::to_string(per_host_max_)});
     rx_proc_ = std::make_unique<apptest::Process>(rx, d + "/rx.out", d + "/rx.err");
     if (!wait_until([&] { return contains(rx_proc_->err(), "running") || !rx_proc_->running(); }, 30s) ||
         !rx_proc_->running()) {

@@ -46,7 +46,7 @@ inline constexpr const char* kFirstHost = "10.1.1.101";
 // The generator sends to the network-side group's virtual MAC (docs/lab.md).
 inline constexpr const char* kDownlinkMac = "00:00:5e:00:01:02";
 
-// "10.1.1.101" + n, as lab.sh numbers its hosts (the user subnet is a /16).
+// "10.1.1.101" + n, as lab.sh numbers its hosts (up to 10.2.135.180 for 100k: the user subnet is a /14).
 std::string host_address(unsigned n);
 
 // Sends SIGTERM/SIGINT to lab.sh down for the lab that is up, then exits:
@@ -68,8 +68,10 @@ class Lab {
     bool acquire(std::chrono::seconds timeout, std::string& why);
 
     // lab.sh up --hosts N with LAB_PREEMPT_DELAY = preempt_delay_s and the
-    // notify hook marking master_DeviceX in events().
-    bool up(unsigned hosts, unsigned preempt_delay_s, std::string& why);
+    // notify hook marking master_DeviceX in events(); `more`: further
+    // options of lab.sh up (e.g. --host-emulator --host-opts "...").
+    bool up(unsigned hosts, unsigned preempt_delay_s, std::string& why,
+            const std::vector<std::string>& more = {});
     // scripts/lab.sh ARGS (start a, stop a --kill, ...).
     bool sh(const std::vector<std::string>& args, std::string& why, Ms timeout = 60s);
     // ip netns exec NS ARGV.
@@ -97,6 +99,12 @@ class Lab {
     // Two probes to each of `count` hosts from host index `from`, outside any
     // measured run: the Master resolves them (ARP miss → resolution).
     bool warm(unsigned from, unsigned count, std::string& why);
+    // Warm-up at scale (scripts/demo.sh): probes to hosts [0, count) at
+    // `pps` until Device d's adjacency_entries reach count + 1 (the hosts
+    // and the network-side router), within `timeout`. A resolves at
+    // arp.requests_per_s (2000/s by default): ~51 s for 100k hosts.
+    bool warm_until_resolved(char d, unsigned count, unsigned pps, std::chrono::seconds timeout,
+                             std::string& why);
 
     // The events file the notify hooks and mark() append to, and its lines.
     std::string events() const { return dir_ + "/events"; }
@@ -127,6 +135,9 @@ class Traffic {
     Traffic(const Traffic&) = delete;
     Traffic& operator=(const Traffic&) = delete;
 
+    // rx --per-host-max N (before start()): at many hosts, list only hosts
+    // with loss in per_host, at most N (docs/traffic.md).
+    void per_host_max(unsigned n) { per_host_max_ = n; }
     bool start(std::string& why);
     bool stop(std::string& why); // SIGTERM to tx, then rx; reads the results
     const YAML::Node& rx() const { return rx_; }
@@ -149,6 +160,7 @@ class Traffic {
   private:
     Lab& lab_;
     unsigned hosts_, pps_;
+    unsigned per_host_max_ = 0; // 0: rx's default (every host listed)
     std::unique_ptr<apptest::Process> tx_, rx_proc_;
     YAML::Node rx_;
 };
