@@ -160,6 +160,26 @@ TEST(Usage, HelpVersionAndMistakes) {
     }
 }
 
+// The key tables of docs/config.md: printed between their markers; a hand
+// edit fails --check with the command that regenerates them, which --write
+// is; then --check passes and the prose is untouched.
+TEST(DocKeys, CheckFailsOnAHandEditAndWriteRegenerates) {
+    Outcome printed = run({"doc-keys"});
+    EXPECT_EQ(printed.status, 0);
+    EXPECT_THAT(printed.out, HasSubstr("<!-- keys:arp begin -->\n| key | type | default | range | what |\n"));
+    const std::string doc = read_text(source_root() + "/docs/config.md");
+    const std::string copy = lab_dir() + "/config.md";
+    write_text(copy, std::regex_replace(doc, std::regex("\\| `probes` \\| integer \\| 3 \\|"),
+                                        "| `probes` | integer | 4 |"));
+    Outcome stale = run({"doc-keys", "--check", copy});
+    EXPECT_EQ(stale.status, 1);
+    EXPECT_THAT(stale.err, HasSubstr("doc-keys --write " + copy));
+    EXPECT_EQ(run({"doc-keys", "--write", copy}).status, 0);
+    EXPECT_EQ(read_text(copy), doc);
+    EXPECT_EQ(run({"doc-keys", "--check", copy}).status, 0);
+    EXPECT_EQ(run({"doc-keys", "--check"}).status, 2);
+}
+
 } // namespace
 } // namespace wg::test
 
