@@ -109,8 +109,8 @@ class Service : public control::VipResolver {
     std::vector<std::unique_ptr<Group>> groups_;
     RxStats rx_stats_{};
     ServiceStats stats_{};
-    unsigned feeding_ = 0;                            // depth of feed() (followers feed nested)
-    control::EventLoop::TimerId hold_post_ = 0;       // a re-entrant set_preempt_hold, deferred
+    unsigned feeding_ = 0;                      // depth of feed() (followers feed nested)
+    control::EventLoop::TimerId hold_post_ = 0; // a re-entrant set_preempt_hold, deferred
     bool hold_ = false, hold_posted_ = false;
     uint64_t tx_adverts_ = 0, tx_garps_ = 0, tx_failed_ = 0, rx_not_ipv4_ = 0;
     LogLimiter log_; // lines a LAN peer can trigger (drop_not_peer)
