@@ -181,7 +181,8 @@ void emit_profile_vrrp(std::ostream& os, const RemoteBackupProfile& p) {
 
 void emit_profile(std::ostream& os, const RemoteBackupProfile& p) {
     os << "  " << scalar(p.name) << ":\n";
-    keys::emit(os, 4, keys::remote_backup_profile(), p, false, [&](std::string_view) { emit_profile_vrrp(os, p); });
+    keys::emit(os, 4, keys::remote_backup_profile(), p, false,
+               [&](std::string_view) { emit_profile_vrrp(os, p); });
 }
 
 } // namespace

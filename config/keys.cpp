@@ -32,19 +32,22 @@ using RBP = RemoteBackupProfile;
 
 const Key<DP> kDataplane[] = {
     integer<&DP::workers>("workers", 1, kWorkersMax, "forwarding lcores").with_always(),
-    integer<&DP::idle_sleep_us>("idle_sleep_us", 0, kIdleSleepMaxUs,
-                                "> 0: sleep this long when a poll finds nothing (labs sharing cores); 0: busy "
-                                "polling")
+    integer<&DP::idle_sleep_us>(
+        "idle_sleep_us", 0, kIdleSleepMaxUs,
+        "> 0: sleep this long when a poll finds nothing (labs sharing cores); 0: busy "
+        "polling")
         .with_always(),
     integer<&DP::adjacency_capacity>(
         "adjacency_capacity", kAdjacencyCapacityMin, kAdjacencyCapacityMax,
-        "adjacency (ARP) table entries. The control core sizes its ARP table and every remote-backup profile's "
+        "adjacency (ARP) table entries. The control core sizes its ARP table and every remote-backup "
+        "profile's "
         "received table for as many and commits their memory at start (~96 + ~40 bytes an entry: ~140 MB for "
         "the default), so a batch backup never grows a table")
         .with_always(),
-    integer<&DP::mbufs>("mbufs", 0, kMbufsMax,
-                        "floor on the packet-buffer pool; 0: sized from ports × queues × descriptors (raise it "
-                        "for `net_pcap` with `infinite_rx=1`, which keeps one mbuf per replayed frame)"),
+    integer<&DP::mbufs>(
+        "mbufs", 0, kMbufsMax,
+        "floor on the packet-buffer pool; 0: sized from ports × queues × descriptors (raise it "
+        "for `net_pcap` with `infinite_rx=1`, which keeps one mbuf per replayed frame)"),
     custom<DP>("punt", "map class → policer",
                "control-plane policing: rate and burst of each class of traffic punted to the control core, "
                "[below](#dataplanepunt)"),
@@ -53,26 +56,31 @@ const Key<DP> kDataplane[] = {
 const Key<ARP> kArp[] = {
     integer<&ARP::age_s>("age_s", kArpAgeMinS, kArpAgeMaxS,
                          "lifetime of a learned entry after its last confirmation (VRP's default, 20 min)"),
-    integer<&ARP::probe_before_s>("probe_before_s", 0, kArpAgeMaxS - 1,
-                                  "from this long before expiry, the entry is refreshed by unicast probes to its "
-                                  "MAC")
+    integer<&ARP::probe_before_s>(
+        "probe_before_s", 0, kArpAgeMaxS - 1,
+        "from this long before expiry, the entry is refreshed by unicast probes to its "
+        "MAC")
         .with_range("0..`age_s`-1"),
     integer<&ARP::probes>("probes", 0, kArpProbesMax,
                           "probes sent in that window; 0: entries expire without probing"),
-    integer<&ARP::requests_per_s>("requests_per_s", 0, kArpRequestsPerSMax,
-                                  "global cap on the ARP requests and probes this device originates; 0: unlimited"),
+    integer<&ARP::requests_per_s>(
+        "requests_per_s", 0, kArpRequestsPerSMax,
+        "global cap on the ARP requests and probes this device originates; 0: unlimited"),
     choice<&ARP::learning, kLearning>("learning", "which ARP creates entries ([below](#learning-policy))"),
-    choice<&ARP::mac_move, kMacMove>("mac_move", "what a frame giving a learned or synced entry a new MAC does "
-                                                 "([below](#learning-policy))"),
+    choice<&ARP::mac_move, kMacMove>("mac_move",
+                                     "what a frame giving a learned or synced entry a new MAC does "
+                                     "([below](#learning-policy))"),
     integer<&ARP::mac_move_verify_ms>("mac_move_verify_ms", kArpVerifyMsMin, kArpVerifyMsMax,
                                       "how long the old MAC has to answer before a move is taken"),
-    integer<&ARP::max_per_interface>("max_per_interface", 0, kAdjacencyCapacityMax,
-                                     "entries (of every origin) one interface may reach by learning; 0: 15/16 of "
-                                     "`dataplane.adjacency_capacity` with several interfaces, the whole table "
-                                     "with one"),
-    integer<&ARP::learn_per_s>("learn_per_s", 0, kArpLearnRateMax,
-                               "new entries per second from frames that answer no request of ours, all senders "
-                               "together (bucket depth: one second's worth); 0: no cap"),
+    integer<&ARP::max_per_interface>(
+        "max_per_interface", 0, kAdjacencyCapacityMax,
+        "entries (of every origin) one interface may reach by learning; 0: 15/16 of "
+        "`dataplane.adjacency_capacity` with several interfaces, the whole table "
+        "with one"),
+    integer<&ARP::learn_per_s>(
+        "learn_per_s", 0, kArpLearnRateMax,
+        "new entries per second from frames that answer no request of ours, all senders "
+        "together (bucket depth: one second's worth); 0: no cap"),
     integer<&ARP::learn_per_source_per_s>("learn_per_source_per_s", 0, kArpLearnRateMax,
                                           "the same per sender MAC; 0: no cap"),
 };
@@ -85,19 +93,23 @@ const Key<RBS> kRbs[] = {
     integer<&RBS::port>("port", 1, 65535, "TCP port (seed: 2046)").with_required(),
     choice_list<&RBS::batch_backup, kServiceTypes>(
         "batch_backup",
-        "the seed's `batch-backup service-type arp`: the whole ARP table is sent in one batch on every connect "
+        "the seed's `batch-backup service-type arp`: the whole ARP table is sent in one batch on every "
+        "connect "
         "that cannot resume from the change log. warmgate always does this: the key only says so, and `[]` "
         "is rejected")
         .with_always()
-        .with_empty_error("batch_backup: [] would turn off the batch backup on connect, which warmgate always "
-                          "does (remove the key)"),
-    integer<&RBS::heartbeat_ms>("heartbeat_ms", 10, 60000, "a heartbeat goes out after this long without sending"),
+        .with_empty_error(
+            "batch_backup: [] would turn off the batch backup on connect, which warmgate always "
+            "does (remove the key)"),
+    integer<&RBS::heartbeat_ms>("heartbeat_ms", 10, 60000,
+                                "a heartbeat goes out after this long without sending"),
     integer<&RBS::dead_ms>("dead_ms", 30, 600000,
                            "the peer is dead after this long without a byte from it (at least 2 × "
                            "`heartbeat_ms`)"),
     integer<&RBS::reconnect_min_ms>("reconnect_min_ms", 1, 60000,
                                     "first wait before reconnecting; doubles per failure..."),
-    integer<&RBS::reconnect_max_ms>("reconnect_max_ms", 1, 600000, "...up to this (at least `reconnect_min_ms`)"),
+    integer<&RBS::reconnect_max_ms>("reconnect_max_ms", 1, 600000,
+                                    "...up to this (at least `reconnect_min_ms`)"),
     integer<&RBS::connect_timeout_ms>("connect_timeout_ms", 100, 120000,
                                       "a TCP connect that takes longer fails (and backs off)"),
     integer<&RBS::handshake_timeout_ms>("handshake_timeout_ms", 100, 120000,
@@ -112,7 +124,9 @@ const Key<RBP> kRbp[] = {
     integer<&RBP::backup_id>("backup_id", kBackupIdMin, kBackupIdMax,
                              "unique among profiles (names the profile on the wire)")
         .with_required(),
-    string<&RBP::remote_backup_service>("remote_backup_service", "a defined RBS").with_required().with_type("name"),
+    string<&RBP::remote_backup_service>("remote_backup_service", "a defined RBS")
+        .with_required()
+        .with_type("name"),
     choice<&RBP::peer_backup, kPeerBackup>(
         "peer_backup",
         "the seed's `peer-backup hot`: the Slave installs each replicated entry in its forwarding table as "
@@ -132,9 +146,10 @@ const Key<RBP> kRbp[] = {
         "hold_preempt_until_synced",
         "a returning device does not take Mastership back (preempt) while its batch backup from the peer is "
         "incomplete; `display remote-backup-profile` says why it is held"),
-    integer<&RBP::digest_interval_ms>("digest_interval_ms", 100, 600000,
-                                      "how often the Master sends its digest for comparison, and a Slave repeats "
-                                      "an unanswered resync request"),
+    integer<&RBP::digest_interval_ms>(
+        "digest_interval_ms", 100, 600000,
+        "how often the Master sends its digest for comparison, and a Slave repeats "
+        "an unanswered resync request"),
     integer<&RBP::snapshot_chunk>("snapshot_chunk", 1, kRbpSnapshotChunkMax,
                                   "entries per batch-backup frame (4096 entries = 57 KB)"),
 };
@@ -154,10 +169,18 @@ bool is_choice(std::span<const std::string_view> choices, std::string_view s) {
 
 } // namespace
 
-std::span<const Key<Dataplane>> dataplane() { return kDataplane; }
-std::span<const Key<ArpOptions>> arp() { return kArp; }
-std::span<const Key<RemoteBackupService>> remote_backup_service() { return kRbs; }
-std::span<const Key<RemoteBackupProfile>> remote_backup_profile() { return kRbp; }
+std::span<const Key<Dataplane>> dataplane() {
+    return kDataplane;
+}
+std::span<const Key<ArpOptions>> arp() {
+    return kArp;
+}
+std::span<const Key<RemoteBackupService>> remote_backup_service() {
+    return kRbs;
+}
+std::span<const Key<RemoteBackupProfile>> remote_backup_profile() {
+    return kRbp;
+}
 
 bool parse_value(Reader& r, const Field& f, Kind kind, std::string_view name, uint64_t min, uint64_t max,
                  std::span<const std::string_view> choices, std::string_view empty_error, Value& out) {
@@ -231,7 +254,8 @@ std::string yaml_value(const Value& v, Kind kind) {
     case Kind::choice_list: {
         const auto& items = std::get<std::vector<std::string>>(v);
         std::string out = "[";
-        for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + yaml_scalar(items[i]);
+        for (size_t i = 0; i < items.size(); ++i)
+            out += (i ? ", " : "") + yaml_scalar(items[i]);
         return out + "]";
     }
     case Kind::custom:
@@ -253,11 +277,13 @@ std::string regenerate(const std::string& text, std::string& error) {
     std::string out = text;
     size_t from = 0;
     for (const auto& s : doc_sections()) {
-        const std::string begin = "<!-- keys:" + s.name + " begin -->\n", end = "<!-- keys:" + s.name + " end -->";
+        const std::string begin = "<!-- keys:" + s.name + " begin -->\n",
+                          end = "<!-- keys:" + s.name + " end -->";
         const size_t b = out.find(begin, from);
         const size_t e = b == std::string::npos ? b : out.find(end, b);
         if (b == std::string::npos || e == std::string::npos) {
-            error = "missing or misplaced markers '" + begin.substr(0, begin.size() - 1) + "' ... '" + end + "'";
+            error =
+                "missing or misplaced markers '" + begin.substr(0, begin.size() - 1) + "' ... '" + end + "'";
             return text;
         }
         out.replace(b + begin.size(), e - b - begin.size(), s.table);

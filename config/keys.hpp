@@ -62,11 +62,32 @@ struct Key {
     Value (*get)(const S&) = nullptr;
     void (*set)(S&, const Value&) = nullptr;
 
-    Key with_required() const { Key k = *this; k.required = true; k.emit = Emit::always; return k; }
-    Key with_always() const { Key k = *this; k.emit = Emit::always; return k; }
-    Key with_type(std::string_view t) const { Key k = *this; k.type_doc = t; return k; }
-    Key with_range(std::string_view r) const { Key k = *this; k.range_doc = r; return k; }
-    Key with_empty_error(std::string_view e) const { Key k = *this; k.empty_error = e; return k; }
+    Key with_required() const {
+        Key k = *this;
+        k.required = true;
+        k.emit = Emit::always;
+        return k;
+    }
+    Key with_always() const {
+        Key k = *this;
+        k.emit = Emit::always;
+        return k;
+    }
+    Key with_type(std::string_view t) const {
+        Key k = *this;
+        k.type_doc = t;
+        return k;
+    }
+    Key with_range(std::string_view r) const {
+        Key k = *this;
+        k.range_doc = r;
+        return k;
+    }
+    Key with_empty_error(std::string_view e) const {
+        Key k = *this;
+        k.empty_error = e;
+        return k;
+    }
 
     Value value(const S& s) const { return get ? get(s) : Value{}; }
     Value default_value() const { return value(S{}); }
@@ -208,18 +229,21 @@ std::vector<Read> read(config::detail::Reader& r, const YAML::Node& map, std::st
                        std::span<const Key<S>> rows, S& out, config::detail::Loc required_at = {}) {
     std::vector<std::string_view> names;
     names.reserve(rows.size());
-    for (const auto& k : rows) names.push_back(k.name);
+    for (const auto& k : rows)
+        names.push_back(k.name);
     const auto fields = r.fields(map, context, names);
     for (const auto& k : rows)
         if (k.required) r.require(fields, k.name, context, required_at);
     std::vector<Read> got;
     got.reserve(fields.size());
     for (const auto& f : fields) {
-        const auto row = std::find_if(rows.begin(), rows.end(), [&](const Key<S>& k) { return k.name == f.name; });
+        const auto row =
+            std::find_if(rows.begin(), rows.end(), [&](const Key<S>& k) { return k.name == f.name; });
         Read one{f, row->kind == Kind::custom, true};
         if (!one.custom) {
             Value v;
-            one.ok = parse_value(r, f, row->kind, row->name, row->min, row->max, row->choices, row->empty_error, v);
+            one.ok = parse_value(r, f, row->kind, row->name, row->min, row->max, row->choices,
+                                 row->empty_error, v);
             if (one.ok) row->set(out, v);
         }
         got.push_back(std::move(one));
@@ -259,13 +283,16 @@ void emit(std::ostream& os, int indent, std::span<const Key<S>> rows, const S& s
 
 namespace detail_ {
 
-inline std::string code(std::string_view s) { return "`" + std::string(s) + "`"; }
+inline std::string code(std::string_view s) {
+    return "`" + std::string(s) + "`";
+}
 
 template <class S>
 std::string doc_type(const Key<S>& k) {
     if (!k.type_doc.empty()) return std::string(k.type_doc);
     std::string names;
-    for (size_t i = 0; i < k.choices.size(); ++i) names += (i ? " \\| " : "") + code(k.choices[i]);
+    for (size_t i = 0; i < k.choices.size(); ++i)
+        names += (i ? " \\| " : "") + code(k.choices[i]);
     switch (k.kind) {
     case Kind::integer:
         return "integer";

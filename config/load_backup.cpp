@@ -107,8 +107,8 @@ private:
             const std::string ctx = "remote_backup_service '" + s.name + "'";
             if (r_.expect_map(entry, ctx)) {
                 // Scalar keys: config/keys.cpp; the locations validate.cpp needs.
-                for (const auto& v :
-                     keys::read(r_, entry.value, "in " + ctx, keys::remote_backup_service(), s, entry.key_loc())) {
+                for (const auto& v : keys::read(r_, entry.value, "in " + ctx, keys::remote_backup_service(),
+                                                s, entry.key_loc())) {
                     if (!v.ok) continue;
                     const Loc at = v.field.value_loc();
                     if (v.field.name == "ssl_policy")
@@ -141,8 +141,8 @@ private:
             const std::string ctx = "remote_backup_profile '" + p.name + "'";
             if (r_.expect_map(entry, ctx)) {
                 // Scalar keys: config/keys.cpp; `vrrp` is read here.
-                for (const auto& v :
-                     keys::read(r_, entry.value, "in " + ctx, keys::remote_backup_profile(), p, entry.key_loc())) {
+                for (const auto& v : keys::read(r_, entry.value, "in " + ctx, keys::remote_backup_profile(),
+                                                p, entry.key_loc())) {
                     if (v.custom)
                         profile_vrrp(v.field, p, pl);
                     else if (v.ok && v.field.name == "backup_id")

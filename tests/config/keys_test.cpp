@@ -24,7 +24,8 @@ std::string show(const Value& v) {
     if (auto* ip = std::get_if<Ipv4>(&v)) return ip->str();
     if (auto* l = std::get_if<std::vector<std::string>>(&v)) {
         std::string out = "[";
-        for (const auto& x : *l) out += x + ",";
+        for (const auto& x : *l)
+            out += x + ",";
         return out + "]";
     }
     return "none";
@@ -45,7 +46,8 @@ std::vector<Value> away(const Key<S>& row) {
         out = {Value{uint64_t(std::get<uint64_t>(d) ? 0 : 1)}};
         break;
     case Kind::choice:
-        for (auto c : row.choices) out.emplace_back(std::string(c));
+        for (auto c : row.choices)
+            out.emplace_back(std::string(c));
         break;
     case Kind::choice_list:
         out = {Value{std::vector<std::string>(row.choices.begin(), row.choices.end())}};
@@ -107,7 +109,8 @@ void every_row_round_trips(std::span<const Key<S>> rows) {
                 Lines errors;
                 const S back = read_section(rows, text, errors);
                 EXPECT_EQ(errors, Lines{}) << text;
-                EXPECT_EQ(row.value(back), v) << row.name << " = " << show(v) << " did not come back:\n" << text;
+                EXPECT_EQ(row.value(back), v) << row.name << " = " << show(v) << " did not come back:\n"
+                                              << text;
             }
         }
     }
@@ -138,7 +141,8 @@ void defaults_are_the_structs(std::span<const Key<S>> rows) {
             EXPECT_NE(table.find("| `" + std::string(row.name) + "` | integer | " +
                                  std::to_string(std::get<uint64_t>(row.value(fresh))) + " | "),
                       std::string::npos)
-                << row.name << "\n" << table;
+                << row.name << "\n"
+                << table;
         }
     }
 }
@@ -158,7 +162,8 @@ void errors_are_located(std::span<const Key<S>> rows) {
         auto errors_of_line = [&](const std::string& value) {
             Lines errors;
             read_section(rows, name + ": " + value + "\n", errors);
-            std::erase_if(errors, [](const std::string& e) { return e.find("missing required key") != e.npos; });
+            std::erase_if(errors,
+                          [](const std::string& e) { return e.find("missing required key") != e.npos; });
             return errors;
         };
         switch (row.kind) {
@@ -170,7 +175,8 @@ void errors_are_located(std::span<const Key<S>> rows) {
                 EXPECT_EQ(errors_of_line(std::to_string(row.min - 1)),
                           Lines{at + name + " " + std::to_string(row.min - 1) + " out of range " + range});
             }
-            EXPECT_EQ(errors_of_line("\"1\""), Lines{at + name + " must be an integer, got quoted string '1'"});
+            EXPECT_EQ(errors_of_line("\"1\""),
+                      Lines{at + name + " must be an integer, got quoted string '1'"});
             EXPECT_EQ(errors_of_line("[1]"), Lines{at + name + " must be an integer, got a list"});
             break;
         }
@@ -179,7 +185,8 @@ void errors_are_located(std::span<const Key<S>> rows) {
             break;
         case Kind::choice: {
             std::string expected;
-            for (auto c : row.choices) expected += (expected.empty() ? "" : ", ") + std::string(c);
+            for (auto c : row.choices)
+                expected += (expected.empty() ? "" : ", ") + std::string(c);
             EXPECT_EQ(errors_of_line("bogus"),
                       Lines{at + name + " 'bogus' is not supported (expected one of: " + expected + ")"});
             EXPECT_EQ(errors_of_line("{}"), Lines{at + name + " must be a string, got a map"});
@@ -233,8 +240,9 @@ TEST(KeyTable, KeysThatOnlyDescribeWhatWarmgateDoes) {
     EXPECT_EQ(errors, Lines{});
     read_section(rbs, "batch_backup: []\n", errors);
     std::erase_if(errors, [](const std::string& e) { return e.find("missing required key") != e.npos; });
-    EXPECT_EQ(errors, Lines{"1:15: batch_backup: [] would turn off the batch backup on connect, which warmgate "
-                            "always does (remove the key)"});
+    EXPECT_EQ(errors,
+              Lines{"1:15: batch_backup: [] would turn off the batch backup on connect, which warmgate "
+                    "always does (remove the key)"});
     errors.clear();
     const auto rbp = config::keys::remote_backup_profile();
     read_section(rbp, "peer_backup: warm\n", errors);
@@ -327,12 +335,16 @@ void rows_through_the_loader(std::span<const Key<S>> rows, Section section) {
 }
 
 TEST(KeyTable, EveryRowRoundTripsThroughTheLoader) {
-    rows_through_the_loader(config::keys::dataplane(), [](config::Config& c) -> auto& { return c.dataplane; });
-    rows_through_the_loader(config::keys::arp(), [](config::Config& c) -> auto& { return c.arp; });
-    rows_through_the_loader(config::keys::remote_backup_service(),
-                            [](config::Config& c) -> auto& { return c.remote_backup_service.at(0); });
-    rows_through_the_loader(config::keys::remote_backup_profile(),
-                            [](config::Config& c) -> auto& { return c.remote_backup_profile.at(0); });
+    rows_through_the_loader(
+        config::keys::dataplane(), [](config::Config & c) -> auto& { return c.dataplane; });
+    rows_through_the_loader(
+        config::keys::arp(), [](config::Config & c) -> auto& { return c.arp; });
+    rows_through_the_loader(
+        config::keys::remote_backup_service(),
+        [](config::Config & c) -> auto& { return c.remote_backup_service.at(0); });
+    rows_through_the_loader(
+        config::keys::remote_backup_profile(),
+        [](config::Config & c) -> auto& { return c.remote_backup_profile.at(0); });
 }
 
 // docs/config.md: the committed tables are the generated ones (the
@@ -341,7 +353,8 @@ TEST(KeyTable, EveryRowRoundTripsThroughTheLoader) {
 TEST(KeyDocs, GeneratedTablesReplaceHandEdits) {
     const std::string doc = read_text(source_root() + "/docs/config.md");
     std::string error;
-    EXPECT_EQ(config::keys::regenerate(doc, error), doc) << "run warmgate-config doc-keys --write docs/config.md";
+    EXPECT_EQ(config::keys::regenerate(doc, error), doc)
+        << "run warmgate-config doc-keys --write docs/config.md";
     EXPECT_EQ(error, "");
     const std::string edited = replace(doc, "| `age_s` | integer | 1200 |", "| `age_s` | integer | 600 |");
     EXPECT_NE(edited, doc);
