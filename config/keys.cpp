@@ -7,7 +7,6 @@
 
 #include "config/emit.hpp"
 
-#include <sstream>
 
 namespace wg::config::keys {
 
