@@ -7,7 +7,6 @@
 
 #include "config/emit.hpp"
 
-
 namespace wg::config::keys {
 
 namespace {
