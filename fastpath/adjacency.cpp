@@ -77,28 +77,6 @@ struct AdjacencyTable::Deferred {
     int32_t key_position; // kNoPosition for updates
 };
 
-const char* to_string(Origin origin) noexcept {
-    switch (origin) {
-    case Origin::learned: return "learned";
-    case Origin::synced: return "synced";
-    case Origin::static_entry: return "static";
-    }
-    return "unknown";
-}
-
-const char* to_string(AdjacencyTable::Result result) noexcept {
-    using R = AdjacencyTable::Result;
-    switch (result) {
-    case R::added: return "added";
-    case R::updated: return "updated";
-    case R::unchanged: return "unchanged";
-    case R::full: return "full";
-    case R::invalid: return "invalid";
-    case R::busy: return "busy";
-    }
-    return "unknown";
-}
-
 uint64_t AdjacencyTable::entry_digest(uint16_t ifindex, uint32_t ip, const Mac& mac) noexcept {
     // Built from host-order integers, never from memory layout, so both
     // devices compute the same value whatever their endianness.

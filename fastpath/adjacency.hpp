@@ -22,6 +22,7 @@
 // workers are (DESIGN "Threads": each loop reports a quiescent state).
 #pragma once
 
+#include "common/neighbour.hpp"
 #include "config/net.hpp"
 
 #include <array>
@@ -40,14 +41,8 @@ struct rte_rcu_qsbr_dq;
 
 namespace wg::fastpath {
 
-// Who put an entry there. The table stores it; policy (e.g. whether a
-// learned entry may replace a static one) belongs to the caller.
-enum class Origin : uint8_t {
-    learned = 0,      // ARP learned by this device
-    synced = 1,       // replicated from the Master (remote backup, seed "ARP hot backup")
-    static_entry = 2, // arp_static in the config
-};
-const char* to_string(Origin origin) noexcept;
+// Who put an entry there (common/neighbour.hpp, shared with control/arp).
+using Origin = neighbour::Origin;
 
 // Lookup key. `ip` in host byte order. The whole 8 bytes are hashed and
 // compared, so `zero` must be 0 (upsert() rejects anything else).
@@ -105,14 +100,8 @@ class AdjacencyTable {
         std::function<void*(size_t bytes)> direct_alloc = nullptr;
     };
 
-    enum class Result : uint8_t {
-        added,     // new key
-        updated,   // existing key, new MAC/port/origin published
-        unchanged, // existing key, same MAC/port/origin: only updated_ns refreshed
-        full,      // new key but size() == capacity(): nothing changed
-        invalid,   // ip 0/multicast/broadcast, MAC zero/multicast/broadcast, or key.zero != 0
-        busy,      // every spare slot waits for readers to quiesce: retry after reclaim()
-    };
+    // What upsert() did (common/neighbour.hpp); `invalid` includes key.zero != 0.
+    using Result = neighbour::UpsertResult;
 
     struct Counters {
 #define WG_X(key, help) uint64_t key = 0;
@@ -153,13 +142,12 @@ class AdjacencyTable {
 
     // Order-independent digest of the set {(ifindex, ip, mac)}: the sum
     // mod 2^64 of entry_digest() over all entries, kept incrementally, O(1).
-    // Origin, port and times are left out on purpose: the Slave's `synced`
-    // entries must digest equal to the Master's `learned` ones, and DPDK
-    // port ids need not match between the two devices (DESIGN "Remote
-    // backup": digests compared in heartbeats).
+    // Origin, port and times are left out: a `synced` entry digests like
+    // the `learned` one it copies, whatever the DPDK port ids. A check of
+    // the table's contents (tests); replication compares its own digests,
+    // keyed by interface name (sync/table.hpp, docs/sync-protocol.md).
     uint64_t digest() const { return digest_; }
-    // The per-entry term. Part of the sync protocol: never change it
-    // without a protocol version bump. Pure; any thread.
+    // The per-entry term. Pure; any thread.
     static uint64_t entry_digest(uint16_t ifindex, uint32_t ip, const Mac& mac) noexcept;
 
     Counters counters() const { return counters_; }
@@ -291,8 +279,6 @@ class AdjacencyTable {
     std::function<void*(size_t)> direct_alloc_hook_;
     int socket_id_ = -1;
 };
-
-const char* to_string(AdjacencyTable::Result result) noexcept;
 
 struct AdjCounterInfo {
     std::string_view key;

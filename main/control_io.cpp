@@ -45,16 +45,7 @@ arp::AdjacencyStore::Result FastPathAdjacency::upsert(uint16_t ifindex, Ipv4 ip,
     const auto& ports = ports_.ports();
     if (ifindex >= ports.size()) return Result::invalid;
     const auto ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
-    using R = fastpath::AdjacencyTable::Result;
-    switch (table_.upsert({ip.value, ifindex, 0}, mac, ports[ifindex].port_id, fastpath::Origin(uint8_t(origin)), ns)) {
-    case R::added: return Result::added;
-    case R::updated: return Result::updated;
-    case R::unchanged: return Result::unchanged;
-    case R::full: return Result::full;
-    case R::busy: return Result::busy;
-    case R::invalid: break;
-    }
-    return Result::invalid;
+    return table_.upsert({ip.value, ifindex, 0}, mac, ports[ifindex].port_id, origin, ns);
 }
 
 bool FastPathAdjacency::remove(uint16_t ifindex, Ipv4 ip) { return table_.remove({ip.value, ifindex, 0}); }

@@ -125,6 +125,7 @@
 #include "common/big_alloc.hpp"
 #include "common/dense_map.hpp"
 #include "common/log_limit.hpp"
+#include "common/neighbour.hpp"
 #include "config/net.hpp"
 #include "control/arp/codec.hpp"
 #include "control/arp/counters.hpp"
@@ -149,8 +150,8 @@ namespace wg::arp {
 using Time = std::chrono::steady_clock::time_point;
 using Duration = std::chrono::nanoseconds;
 
-// Who put an entry there. Values equal fastpath::Origin (tests/arp checks it).
-enum class Origin : uint8_t { learned = 0, synced = 1, static_entry = 2 };
+// Who put an entry there: the fast-path table's type (common/neighbour.hpp).
+using Origin = neighbour::Origin;
 
 enum class State : uint8_t {
     reachable,    // learned, confirmed less than age_s - probe_before_s ago
@@ -167,8 +168,8 @@ const control::NameDesc& origin_desc(Origin o);
 // over fastpath::AdjacencyTable (ifindex → port id, Time → ns); tests use a map.
 class AdjacencyStore {
   public:
-    // Values and meanings equal fastpath::AdjacencyTable::Result.
-    enum class Result : uint8_t { added, updated, unchanged, full, invalid, busy };
+    // The fast-path table's own outcome (common/neighbour.hpp).
+    using Result = neighbour::UpsertResult;
 
     virtual ~AdjacencyStore() = default;
     virtual Result upsert(uint16_t ifindex, Ipv4 ip, const Mac& mac, Origin origin, Time now) = 0;
@@ -194,7 +195,7 @@ struct Change {
 };
 const char* to_string(Change::Kind k);
 
-// Replication (sync/) and /32 host routes (DESIGN "Tables") listen here.
+// Replication (sync/) listens here.
 class ChangeListener {
   public:
     virtual ~ChangeListener() = default;

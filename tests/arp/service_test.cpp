@@ -3,23 +3,12 @@
 // outcomes (full, busy), change publication, reports.
 #include "control/arp/service.hpp"
 
-#include "fastpath/adjacency.hpp"
 #include "tests/arp/support.hpp"
 
 namespace wg::arp {
 namespace {
 
 using namespace test;
-
-// The appliance's AdjacencyStore maps onto fastpath::AdjacencyTable by value.
-static_assert(uint8_t(Origin::learned) == uint8_t(fastpath::Origin::learned));
-static_assert(uint8_t(Origin::synced) == uint8_t(fastpath::Origin::synced));
-static_assert(uint8_t(Origin::static_entry) == uint8_t(fastpath::Origin::static_entry));
-using FR = fastpath::AdjacencyTable::Result;
-using SR = AdjacencyStore::Result;
-static_assert(uint8_t(SR::added) == uint8_t(FR::added) && uint8_t(SR::updated) == uint8_t(FR::updated) &&
-              uint8_t(SR::unchanged) == uint8_t(FR::unchanged) && uint8_t(SR::full) == uint8_t(FR::full) &&
-              uint8_t(SR::invalid) == uint8_t(FR::invalid) && uint8_t(SR::busy) == uint8_t(FR::busy));
 
 const Ipv4 kB = ip("10.1.1.11");
 const Ipv4 kC = ip("10.1.1.12");

@@ -211,8 +211,8 @@ TEST_F(AdjacencyTest, DigestIsOrderIndependentAndIncremental) {
 }
 
 TEST(AdjacencyDigest, TermIsPinned) {
-    // Both devices of a pair compare digests (DESIGN "Remote backup"): the
-    // per-entry term is wire format and must not drift between versions.
+    // The per-entry term is pinned so that a change to it is deliberate
+    // (replication's own digest is sync/table.hpp's, tested in tests/sync).
     const Mac m{{0x02, 0x00, 0x00, 0x00, 0x00, 0x50}};
     EXPECT_EQ(AdjacencyTable::entry_digest(0, ip4(10, 1, 1, 50), m), 0x9305f05d042afc4aull);
     EXPECT_EQ(AdjacencyTable::entry_digest(1, ip4(10, 1, 1, 50), m), 0xbbecedc50af85922ull);
