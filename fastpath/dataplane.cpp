@@ -54,8 +54,10 @@ std::unique_ptr<Dataplane> Dataplane::create(const DataplaneOptions& options, st
     static unsigned instance = 0; // rte objects need unique names (tests create several)
     const std::string suffix = std::to_string(instance++);
 
-    // Connected subnets, routes, and one /32 per ARP entry (host routes).
-    dp->fib_ = Fib::create("wg_fib" + suffix, options.adjacency_capacity + (1u << 12), dp->qsbr_, error);
+    // Connected subnets and configured routes, plus 1024 spare rules (tests
+    // and debug commands add a few). No host routes: neighbours resolve
+    // through the adjacency table (fib.hpp).
+    dp->fib_ = Fib::create("wg_fib" + suffix, options.routes + kMaxInterfaces + 1024, dp->qsbr_, error);
     if (!dp->fib_) return nullptr;
     AdjacencyTable::Options ao;
     ao.name = "wg_adj" + suffix;

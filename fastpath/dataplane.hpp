@@ -77,6 +77,9 @@ struct IfaceStatic {
 struct DataplaneOptions {
     unsigned workers = 1;
     uint32_t adjacency_capacity = 1u << 20;
+    // Configured routes the FIB must take (it also holds one connected
+    // subnet per interface, and some spare: dataplane.cpp).
+    uint32_t routes = 0;
     unsigned punt_ring_size = 4096;   // bulk punt ring and inject ring, per worker, power of two
     // The priority ring (VRRP, ARP replies to us) holds the bursts of the
     // priority classes many times over (docs/architecture.md "Control-plane policing").

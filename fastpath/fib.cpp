@@ -2,6 +2,8 @@
 
 #include <rte_errno.h>
 
+#include <algorithm>
+
 namespace wg::fastpath {
 
 std::unique_ptr<Fib> Fib::create(const std::string& name, uint32_t max_rules, rte_rcu_qsbr* qsbr,
@@ -9,9 +11,14 @@ std::unique_ptr<Fib> Fib::create(const std::string& name, uint32_t max_rules, rt
     std::unique_ptr<Fib> fib(new Fib());
     rte_lpm_config cfg{};
     cfg.max_rules = max_rules;
-    // One tbl8 group per /24 holding host routes: 16384 groups (16 MiB) cover
-    // hosts spread over as many /24s; beyond, host routes fail and are counted.
-    cfg.number_tbl8s = 1u << 14;
+    // A rule longer than /24 takes one tbl8 group (256 entries, 1 KiB) for
+    // its /24, shared with the other long rules of that /24; a rule of /24
+    // or shorter takes none. So as many groups as rules never run out. The
+    // FIB holds only connected subnets and configured routes (no host
+    // routes): ~1 MiB for the default spare, not the 16 MiB a group per /24
+    // of learned hosts took. Capped at 64 MiB: past 65536 long routes in as
+    // many /24s, an add fails with its route named (appliance start).
+    cfg.number_tbl8s = std::min(max_rules, 1u << 16);
     fib->lpm_ = rte_lpm_create(name.c_str(), SOCKET_ID_ANY, &cfg);
     if (fib->lpm_ == nullptr) {
         error = "cannot create LPM '" + name + "': " + rte_strerror(rte_errno);
@@ -48,19 +55,6 @@ uint32_t Fib::intern(const Nexthop& nh, std::string& error) {
     return uint32_t(nexthops_.size() - 1);
 }
 
-uint32_t Fib::lpm_lookup(uint32_t ip) const {
-    uint32_t hop = 0;
-    return rte_lpm_lookup(lpm_, ip, &hop) == 0 ? hop : kNoRoute;
-}
-
-bool Fib::add_lpm(uint32_t prefix, uint8_t depth, uint32_t index, std::string& error) {
-    if (int rc = rte_lpm_add(lpm_, prefix, depth, index); rc != 0) {
-        error = "cannot add route: " + std::string(rte_strerror(-rc));
-        return false;
-    }
-    return true;
-}
-
 bool Fib::add(uint32_t prefix, uint8_t depth, const Nexthop& nh, std::string& error) {
     const uint32_t index = intern(nh, error);
     if (index == kNoRoute) return false;
@@ -69,31 +63,16 @@ bool Fib::add(uint32_t prefix, uint8_t depth, const Nexthop& nh, std::string& er
         default_hop_.store(index, std::memory_order_release);
         return true;
     }
-    if (depth == 32) {
-        if (lpm_hosts_.count(prefix)) return add_lpm(prefix, 32, index, error); // an update in place
-        const bool was_covered = covered_.erase(prefix) > 0;
-        // The LPM without this /32 (a covered one is not in it) already
-        // answers `index`: keep it beside the LPM.
-        if (lpm_lookup(prefix) == index) {
-            covered_.emplace(prefix, index);
-        } else {
-            if (!add_lpm(prefix, 32, index, error)) {
-                if (was_covered) --routes_;
-                return false;
-            }
-            lpm_hosts_.insert(prefix);
-        }
-        if (!was_covered) ++routes_;
-        return true;
-    }
     const uint32_t mask = ~uint32_t{0} << (32 - depth);
     const bool existed = [&] {
         uint32_t hop = 0;
         return rte_lpm_is_rule_present(lpm_, prefix & mask, depth, &hop) == 1;
     }();
-    if (!add_lpm(prefix & mask, depth, index, error)) return false;
+    if (int rc = rte_lpm_add(lpm_, prefix & mask, depth, index); rc != 0) {
+        error = "cannot add route: " + std::string(rte_strerror(-rc));
+        return false;
+    }
     if (!existed) ++routes_;
-    recheck_covered();
     return true;
 }
 
@@ -103,35 +82,10 @@ bool Fib::remove(uint32_t prefix, uint8_t depth) {
         --routes_;
         return true;
     }
-    if (depth == 32 && covered_.erase(prefix) > 0) {
-        --routes_;
-        return true;
-    }
     const uint32_t mask = ~uint32_t{0} << (32 - depth);
     if (rte_lpm_delete(lpm_, prefix & mask, depth) != 0) return false;
-    if (depth == 32) lpm_hosts_.erase(prefix);
     --routes_;
-    if (depth < 32) recheck_covered();
     return true;
-}
-
-void Fib::recheck_covered() {
-    // Routes other than host routes change rarely (configuration): a walk
-    // over the covered set each time is fine.
-    for (auto it = covered_.begin(); it != covered_.end();) {
-        const auto [ip, index] = *it;
-        if (lpm_lookup(ip) == index) {
-            ++it;
-            continue;
-        }
-        std::string error;
-        if (add_lpm(ip, 32, index, error)) {
-            lpm_hosts_.insert(ip);
-        } else {
-            --routes_; // the LPM is full: the host route is lost, as an add would have failed
-        }
-        it = covered_.erase(it);
-    }
 }
 
 } // namespace wg::fastpath

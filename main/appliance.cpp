@@ -44,6 +44,7 @@ bool Appliance::bring_up(std::string& error) {
     fastpath::DataplaneOptions o;
     o.workers = dpc.workers;
     o.adjacency_capacity = dpc.adjacency_capacity;
+    o.routes = uint32_t(config_.routes.size());
     o.idle_sleep_us = dpc.idle_sleep_us;
     o.punt = dpc.punt;
     // The priority ring holds twice the priority classes' bursts from every

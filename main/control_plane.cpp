@@ -307,11 +307,6 @@ void ControlPlane::on_resolved(uint16_t ifindex, Ipv4 ip, bool ok) {
     }
 }
 
-// Every adjacency change: /32 host routes follow the entries (the seed's
-// "ARP entries and host routing information"), so the FIB lists every
-// known host for route export; forwarding does not depend on them (the
-// connected route resolves the same neighbour). The remote-backup layer
-// will subscribe here too.
 std::vector<std::pair<uint16_t, std::string>> ControlPlane::interface_names() const {
     std::vector<std::pair<uint16_t, std::string>> out;
     const auto& ports = ports_.ports();
@@ -319,23 +314,13 @@ std::vector<std::pair<uint16_t, std::string>> ControlPlane::interface_names() co
     return out;
 }
 
+// Every adjacency change goes to the remote-backup layer. Forwarding needs
+// nothing more: the FIB's route for a neighbour (the connected subnet's, or
+// a configured route's) names the ifindex, and the adjacency table resolves
+// the destination itself (docs/architecture.md "Tables").
 void ControlPlane::on_change(const arp::Change& c) {
     count(Counter::adjacency_changes);
     if (replication_ != nullptr) replication_->on_change(c);
-    const auto& ports = ports_.ports();
-    if (c.ifindex >= ports.size()) return;
-    if (c.kind == arp::Change::Kind::add) {
-        fastpath::Nexthop nh;
-        nh.ifindex = c.ifindex;
-        nh.port_id = ports[c.ifindex].port_id;
-        std::string error;
-        if (dp_.fib().add(c.ip.value, 32, nh, error))
-            count(Counter::host_routes_added);
-        else
-            count(Counter::host_route_failures);
-    } else if (c.kind == arp::Change::Kind::remove) {
-        if (dp_.fib().remove(c.ip.value, 32)) count(Counter::host_routes_removed);
-    }
 }
 
 void ControlPlane::add_statistics(control::Report& r) const {
@@ -344,8 +329,6 @@ void ControlPlane::add_statistics(control::Report& r) const {
     s.add_counters(kCounterInfo, counters_);
     s.add_counters(control::icmp::kCounterInfo, icmp_);
     s.add("held_now", "Held now", uint64_t(held_total_));
-    s.add("host_routes", "Host routes", counters_[unsigned(Counter::host_routes_added)] -
-                                            counters_[unsigned(Counter::host_routes_removed)]);
     s.add("inject_failures", "Inject failures", frames_.failures());
     s.add("hooks_started", "Notify hooks started", hooks_.started());
     s.add("hooks_failed", "Notify hooks failed", hooks_.failed());

@@ -36,9 +36,6 @@ namespace wg {
     X(held_released, "held packets forwarded once resolved")                       \
     X(held_dropped, "held packets dropped (resolution failed, or hold full)")      \
     X(adjacency_changes, "adjacency changes published (learned, synced, static)")   \
-    X(host_routes_added, "/32 host routes installed for new ARP entries")          \
-    X(host_routes_removed, "/32 host routes removed with their ARP entries")       \
-    X(host_route_failures, "/32 host routes the FIB could not take (counted, skipped)") \
     X(nexthop_resolutions, "route next hops asked for ahead of traffic (at start, then every 10 s while missing)")
 
 class ControlPlane final : public arp::ResolveListener, public arp::ChangeListener {
@@ -67,8 +64,8 @@ class ControlPlane final : public arp::ResolveListener, public arp::ChangeListen
 
     // arp::ResolveListener: releases or drops the packets held for (ifindex, ip).
     void on_resolved(uint16_t ifindex, Ipv4 ip, bool ok) override;
-    // arp::ChangeListener: every table change: host routes here, then the
-    // remote-backup layer (set_replication) replicates it.
+    // arp::ChangeListener: every table change, counted, then replicated by
+    // the remote-backup layer (set_replication).
     void on_change(const arp::Change& c) override;
     void set_replication(arp::ChangeListener* l) { replication_ = l; }
     // (ifindex, name) of every DPDK port, as the ARP service numbers them.

@@ -271,6 +271,7 @@ class ControlOnTheWire : public testing::Test {
 // such frames).
 TEST_F(ControlOnTheWire, ArpLearnedFromFramesAndMacChangeCounted) {
     ASSERT_NO_FATAL_FAILURE(start_warmgate(""));
+    const uint64_t routes = control_counter("routes");
 
     size_t mark = wire_.mark();
     ASSERT_TRUE(wire_.send(who_has(kAddress)));
@@ -291,9 +292,8 @@ TEST_F(ControlOnTheWire, ArpLearnedFromFramesAndMacChangeCounted) {
     EXPECT_EQ(e["state"], "reachable");
     EXPECT_EQ(e["interface"], "GigabitEthernet0/1/0");
     EXPECT_EQ(arp_counter("learned"), 1u);
-    // /32 host routes follow the entries.
-    EXPECT_GE(control_counter("host_routes_added"), 1u);
-    EXPECT_EQ(control_counter("host_route_failures"), 0u);
+    // A neighbour adds no route (docs/architecture.md "Tables").
+    EXPECT_EQ(control_counter("routes"), routes);
 
     // The host's NIC changes: it announces itself (sender = target).
     const uint64_t moves = arp_counter("mac_moves"), gratuitous = arp_rx("note_gratuitous");

@@ -290,5 +290,152 @@ TEST(Forwarding, VrrpInterfaceThatIsNotMasterForwardsNothing) {
     EXPECT_EQ(out.size(), 0u) << "a Backup sends nothing on its VRRP interface";
 }
 
+// Neighbours and routes (docs/architecture.md "Tables"): an ARP entry adds
+// no route, so a configured route inside the LAN subnet keeps its
+// addresses whatever the ARP table holds. Static entries go through the
+// ARP service and its change listeners like learned and synced ones.
+const MacBytes kGatewayMac{0x02, 0x00, 0x00, 0x00, 0x0f, 0xfe}; // 10.1.1.254, a router on the LAN
+
+std::string neighbour_config(const TempDir& dir, const std::string& user_address, const std::string& tables) {
+    return "sysname: FwdGate\n"
+           "dataplane: {workers: 1, idle_sleep_us: 100}\n"
+           "interfaces:\n"
+           "  GigabitEthernet0/2/0:\n"
+           "    port: \"net_pcap0,rx_pcap=" +
+           dir.file("in.pcap") +
+           "\"\n"
+           "    address: 192.0.2.1/24\n"
+           "  GigabitEthernet0/1/0:\n"
+           "    port: \"net_pcap1,tx_pcap=" +
+           dir.file("out.pcap") +
+           "\"\n"
+           "    address: " +
+           user_address + "\n" + tables + "control:\n  socket: " + dir.file("ctl.sock") + "\n";
+}
+
+// Replays in.pcap through a fresh warmgate, waits until every frame was
+// forwarded, and returns the frames it sent on the LAN side (ARP aside)
+// with the statistics taken before the stop.
+struct Replay {
+    YAML::Node stats;
+    std::vector<Bytes> out;
+};
+void replay(TempDir& dir, const std::string& config, uint64_t frames, Replay& r) {
+    const std::string cfg = dir.file("fwd.yaml");
+    write_file(cfg, config);
+    const std::string sock = dir.file("ctl.sock");
+    Appliance app(dir, "wg", cfg);
+    std::string why;
+    ASSERT_TRUE(app.wait_ready(sock, why)) << why;
+    ASSERT_EQ(interface_json(dir, sock, "GigabitEthernet0/1/0")["mac"].as<std::string>(), mac_str(kUserPortMac));
+    const bool done = wait_until(
+        [&] {
+            r.stats = ctl_json(dir, sock, {"display", "statistics"});
+            return total_counter(r.stats, "rx") >= frames;
+        },
+        kTrafficTimeout);
+    ASSERT_TRUE(done) << r.stats;
+    const auto code = app.stop(SIGTERM);
+    ASSERT_TRUE(code.has_value()) << "warmgate ignored SIGTERM";
+    EXPECT_EQ(*code, 0) << app.process().err();
+    std::vector<Bytes> all;
+    std::string error;
+    ASSERT_TRUE(read_pcap(dir.file("out.pcap"), all, error)) << error;
+    for (auto& f : all)
+        if (ethertype(f) == 0x0800) r.out.push_back(std::move(f));
+}
+
+std::string dotted(uint32_t ip) {
+    return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." + std::to_string((ip >> 8) & 255) +
+           "." + std::to_string(ip & 255);
+}
+MacBytes dst_mac_of(const Bytes& f) { return {f[0], f[1], f[2], f[3], f[4], f[5]}; }
+uint32_t dst_ip_of(const Bytes& f) {
+    return uint32_t(f[30]) << 24 | uint32_t(f[31]) << 16 | uint32_t(f[32]) << 8 | f[33];
+}
+
+// 10.1.1.64/26 and 10.1.1.80/32 go through the LAN router 10.1.1.254; the
+// hosts 10.1.1.70 and 10.1.1.80 have ARP entries of their own, 10.1.1.50
+// (outside both routes) too. Frames for the first two must reach the router,
+// the third its host: a /32 per ARP entry used to shadow the /26 and
+// overwrite the configured /32 (and delete it with the entry).
+TEST(Neighbours, RoutesInsideTheLanSubnetWinOverArpEntries) {
+    TempDir dir;
+    const uint32_t kInRoute = ipv4(10, 1, 1, 70), kHostRoute = ipv4(10, 1, 1, 80);
+    const std::map<uint32_t, MacBytes> want{
+        {kInRoute, kGatewayMac}, {kHostRoute, kGatewayMac}, {kHost, kHostMac}};
+    std::vector<Bytes> frames;
+    uint16_t seq = 0;
+    for (unsigned i = 0; i < 30; ++i)
+        for (const uint32_t dst : {kInRoute, kHostRoute, kHost}) {
+            Ipv4Udp s;
+            s.dst_mac = kNetPortMac, s.src_mac = kUpstreamMac;
+            s.src = kSrc, s.dst = dst, s.ttl = 64, s.id = seq;
+            s.payload = payload_for(seq++);
+            frames.push_back(build(s));
+        }
+    write_pcap(dir.file("in.pcap"), frames);
+    const std::string tables =
+        "routes:\n"
+        "  - {prefix: 10.1.1.64/26, via: 10.1.1.254}\n"
+        "  - {prefix: 10.1.1.80/32, via: 10.1.1.254}\n"
+        "arp_static:\n"
+        "  - {ip: 10.1.1.50, mac: \"02:00:00:00:00:50\", interface: GigabitEthernet0/1/0}\n"
+        "  - {ip: 10.1.1.70, mac: \"02:00:00:00:00:70\", interface: GigabitEthernet0/1/0}\n"
+        "  - {ip: 10.1.1.80, mac: \"02:00:00:00:00:80\", interface: GigabitEthernet0/1/0}\n"
+        "  - {ip: 10.1.1.254, mac: \"02:00:00:00:0f:fe\", interface: GigabitEthernet0/1/0}\n";
+    Replay r;
+    ASSERT_NO_FATAL_FAILURE(replay(dir, neighbour_config(dir, "10.1.1.1/24", tables), frames.size(), r));
+    EXPECT_EQ(total_counter(r.stats, "forwarded"), frames.size()) << r.stats;
+    EXPECT_EQ(total_counter(r.stats, "arp_miss"), 0u);
+    // Two connected subnets and two configured routes; the four ARP entries add none.
+    EXPECT_EQ(r.stats["control"]["routes"].as<uint64_t>(), 4u) << r.stats["control"];
+    EXPECT_EQ(r.stats["control"]["adjacency_entries"].as<uint64_t>(), 4u);
+    ASSERT_EQ(r.out.size(), frames.size());
+    unsigned wrong = 0;
+    for (const auto& f : r.out) {
+        const auto it = want.find(dst_ip_of(f));
+        ASSERT_NE(it, want.end()) << dotted(dst_ip_of(f));
+        if (mac_str(dst_mac_of(f)) != mac_str(it->second) && ++wrong <= 3)
+            ADD_FAILURE() << dotted(it->first) << " went to " << mac_str(dst_mac_of(f)) << ", not "
+                          << mac_str(it->second);
+    }
+    EXPECT_EQ(wrong, 0u);
+}
+
+// 1000 hosts with ARP entries on a /16: every frame leaves for its own
+// host's MAC, nothing misses, and the FIB holds only the two connected
+// subnets.
+TEST(Neighbours, ThousandHostsForwardWithoutHostRoutes) {
+    TempDir dir;
+    constexpr unsigned kHosts = 1000, kFrames = 3000;
+    const uint32_t base = ipv4(10, 1, 2, 0);
+    auto host_mac = [](unsigned i) { return MacBytes{0x02, 0x00, 0x00, 0x01, uint8_t(i >> 8), uint8_t(i)}; };
+    std::string tables = "arp_static:\n";
+    for (unsigned i = 0; i < kHosts; ++i)
+        tables += "  - {ip: " + dotted(base + i) + ", mac: \"" + mac_str(host_mac(i)) +
+                  "\", interface: GigabitEthernet0/1/0}\n";
+    const RunResult gen = run(dir,
+                              {programs().pcapgen, "--out", dir.file("in.pcap"), "--hosts", std::to_string(kHosts),
+                               "--packets", std::to_string(kFrames), "--dst-base", dotted(base), "--src",
+                               "198.51.100.7", "--dst-mac", mac_str(kNetPortMac), "--src-mac",
+                               mac_str(kUpstreamMac), "--ttl", "64", "--size", "64"},
+                              kCommandTimeout);
+    ASSERT_EQ(gen.code, 0) << gen.describe();
+    Replay r;
+    ASSERT_NO_FATAL_FAILURE(replay(dir, neighbour_config(dir, "10.1.0.1/16", tables), kFrames, r));
+    EXPECT_EQ(total_counter(r.stats, "forwarded"), kFrames) << r.stats;
+    EXPECT_EQ(total_counter(r.stats, "arp_miss"), 0u);
+    EXPECT_EQ(r.stats["control"]["routes"].as<uint64_t>(), 2u) << r.stats["control"];
+    EXPECT_EQ(r.stats["control"]["adjacency_entries"].as<uint64_t>(), uint64_t(kHosts));
+    ASSERT_EQ(r.out.size(), size_t(kFrames));
+    unsigned wrong = 0;
+    for (size_t n = 0; n < r.out.size(); ++n) {
+        const unsigned i = unsigned(n % kHosts);
+        wrong += dst_ip_of(r.out[n]) != base + i || mac_str(dst_mac_of(r.out[n])) != mac_str(host_mac(i));
+    }
+    EXPECT_EQ(wrong, 0u) << "frames out of order or to the wrong host";
+}
+
 } // namespace
 } // namespace wg::apptest
