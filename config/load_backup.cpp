@@ -170,6 +170,7 @@ private:
                 if (auto x = r_.string(v, "interface")) p.vrrp.interface = *x, pl.interface = v.value_loc();
             } else if (v.name == "authentication") {
                 authentication(v, p.vrrp.authentication);
+                pl.auth = v.key_loc();
             }
         }
     }

@@ -59,7 +59,7 @@ struct RbsLocs {
 };
 
 struct RbpLocs {
-    Loc backup_id, rbs, vrid, interface; // parallel to Config::remote_backup_profile
+    Loc backup_id, rbs, vrid, interface, auth; // parallel to Config::remote_backup_profile
 };
 
 struct Locations {

@@ -482,11 +482,20 @@ private:
             }
             const InterfaceLocs& li = l_.interfaces[size_t(itf - c_.interfaces.data())];
             if (!pl.vrid.line || !li.complete || !li.vrids_complete) continue;
-            bool found = false;
-            for (const auto& g : itf->vrrp) found |= g.vrid == p.vrrp.vrid;
-            if (!found)
+            const VrrpGroup* group = nullptr;
+            for (const auto& g : itf->vrrp)
+                if (g.vrid == p.vrrp.vrid) group = &g;
+            if (!group)
                 r_.error(pl.vrid, "interface '" + itf->name + "' has no vrrp group with vrid " +
                                       std::to_string(p.vrrp.vrid));
+            // RFC 5798 has no authentication field: a v3 group with a key
+            // could neither send nor accept an advert (docs/vrrp-auth.md),
+            // and both devices would become Master.
+            else if (group->version == 3 && p.vrrp.authentication.mode != AuthMode::none && pl.auth.line)
+                r_.error(pl.auth, "authentication of vrid " + std::to_string(p.vrrp.vrid) + " on interface '" +
+                                      itf->name +
+                                      "' needs VRRP version 2: version 3 (RFC 5798) has no authentication "
+                                      "(set mode: none, or version: 2)");
         }
     }
 

@@ -334,6 +334,17 @@ TEST_F(References, RemoteBackupProfile) {
     EXPECT_EQ(c.remote_backup_profile[0].peer_backup, "hot"); // the default
 }
 
+// RFC 5798 has no authentication field: a v3 group with a key could
+// neither send nor accept an advert (docs/vrrp-auth.md).
+TEST_F(References, AuthenticationNeedsVrrpVersion2) {
+    EXPECT_EQ(with_line("        priority: 120\n", "        priority: 120\n        version: 3\n"),
+              Lines{"41:7: authentication of vrid 1 on interface 'ge0' needs VRRP version 2: version 3 (RFC 5798) "
+                    "has no authentication (set mode: none, or version: 2)"});
+    load_ok(replace(replace(kFull, "        priority: 120\n", "        priority: 120\n        version: 3\n"),
+                    "{mode: md5, key: YsH_2022}", "{mode: none}"));
+    load_ok(replace(kFull, "        priority: 120\n", "        priority: 120\n        version: 2\n"));
+}
+
 TEST_F(References, RemoteBackupProfileVrrp) {
     EXPECT_EQ(with_line("      interface: ge0\n", "      interface: ge9\n"),
               Lines{"39:18: interface 'ge9' is not defined"});

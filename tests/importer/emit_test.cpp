@@ -139,7 +139,7 @@ Config every_field() {
     p.service_type = {"arp"};
     p.backup_id = 65535;
     p.remote_backup_service = "service1";
-    p.vrrp = {1, "GigabitEthernet0/1/0", {AuthMode::simple, "k\"\\: #,{"}};
+    p.vrrp = {2, "GigabitEthernet0/1/0", {AuthMode::simple, "k\"\\: #,{"}};
     c.remote_backup_profile = {p};
     c.control.socket = "/tmp/wg lab/yes.sock";
     return c;
@@ -222,7 +222,7 @@ TEST(EmitRoundTrip, Md5AndNoAuthentication) {
 
     c.remote_backup_profile[0].vrrp.authentication = {};
     std::string yaml = to_yaml(c);
-    EXPECT_THAT(yaml, HasSubstr("    vrrp: {vrid: 1, interface: GigabitEthernet0/1/0}\n"));
+    EXPECT_THAT(yaml, HasSubstr("    vrrp: {vrid: 2, interface: GigabitEthernet0/1/0}\n"));
     test::expect_config_eq(load_ok(yaml, "none.yaml"), c);
 }
 
