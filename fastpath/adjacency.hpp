@@ -1,4 +1,4 @@
-// The ARP/adjacency table of the fast path (DESIGN "Tables"): key
+// The ARP/adjacency table of the fast path (docs/architecture.md "Tables"): key
 // (ifindex, IPv4) → (MAC, DPDK port, origin). Workers resolve next hops out
 // of it in bulk, lock-free; the control lcore is its single writer (ARP
 // learning, static entries, and the Slave's replicated entries from sync/).
@@ -19,7 +19,8 @@
 // Thread-safety, per function: see the section comments below. "Control"
 // means one thread at a time (the control lcore); "reader" means any thread
 // whose RCU thread id is registered and online in Options::qsbr, as the
-// workers are (DESIGN "Threads": each loop reports a quiescent state).
+// workers are (docs/architecture.md "Threads": each poll reports a quiescent
+// state).
 #pragma once
 
 #include "common/neighbour.hpp"
@@ -74,7 +75,7 @@ struct AdjInfo {
     uint64_t created_ns; // first upsert since the key was last absent
 };
 
-// X(key, help): the table's counters, defined once (STYLE rule 5) for the
+// X(key, help): the table's counters, defined once (common/counters.hpp) for the
 // CLI, JSON and telemetry (see kAdjCounterInfo below).
 #define WG_ADJ_COUNTERS(X)                                                                                   \
     X(added, "entries added")                                                                                \

@@ -1,4 +1,4 @@
-// The fast path's counters, defined once (STYLE rule 5): the worker
+// The fast path's counters, defined once (common/counters.hpp): the worker
 // increments them, `display statistics`, its JSON and the telemetry endpoint
 // all render from this one list.
 //

@@ -115,7 +115,8 @@ bool Dataplane::add_interface(uint16_t ifindex, const IfaceStatic& itf, std::str
     port_to_if_[itf.port_id] = ifindex;
     n_ifaces_ = std::max<unsigned>(n_ifaces_, ifindex + 1u);
     // An interface without VRRP forwards unconditionally; one with VRRP
-    // waits for its group to become Master (DESIGN "Packet paths" 4).
+    // waits for its group to become Master (docs/architecture.md "Packet
+    // paths" 6): a Backup never forwards downlink traffic.
     iface_word_[ifindex].store(IfaceWord::pack(itf.port_mac, !itf.vrrp, false), std::memory_order_release);
     if (itf.address != 0) {
         add_local_address(itf.address);

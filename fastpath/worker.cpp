@@ -309,8 +309,8 @@ void Worker::process(rte_mbuf** pkts, uint16_t n, uint16_t in_if, uint64_t now_t
     for (unsigned i = 0; i < nk; ++i) {
         rte_mbuf* m = fwd[i];
         if (!(hits & (1ull << i))) {
-            // DESIGN "Packet paths" 3: counted, handed to control, which
-            // holds a few packets per next hop while it resolves.
+            // docs/architecture.md "Packet paths" 7: counted, handed to control,
+            // which holds a few packets per next hop while it resolves.
             st_.add(Counter::arp_miss);
             punt(m, PuntReason::resolve, PuntClass::resolve, keys[i].ifindex, keys[i].ip, in_if);
             continue;

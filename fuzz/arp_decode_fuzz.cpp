@@ -1,5 +1,5 @@
 // libFuzzer target for the ARP receive ladder and the neighbour service
-// behind it (STYLE rule 4: every codec has a fuzz target). Built with
+// behind it (every codec has a fuzz target: docs/fuzzing.md). Built with
 // -fsanitize=fuzzer when the compiler is clang (tests/arp/meson.build); with
 // gcc, the replay driver runs this same entry point over tests/arp/corpus/
 // (and every prefix of each seed) as a unit test.

@@ -1,6 +1,6 @@
-// libFuzzer target for the VRRP receive ladder (STYLE rule 4: every codec has
-// a fuzz target). Built with -fsanitize=fuzzer when the compiler is clang
-// (tests/vrrp/meson.build); with gcc, tests/vrrp/fuzz_replay.cpp runs this same
+// libFuzzer target for the VRRP receive ladder (every codec has a fuzz
+// target: docs/fuzzing.md). Built with -fsanitize=fuzzer when the compiler is
+// clang (tests/vrrp/meson.build); with gcc, tests/vrrp/fuzz_replay.cpp runs this same
 // entry point over tests/vrrp/corpus/ as a unit test.
 //
 // Each input is tried twice: as a whole IPv4 packet (decode_ipv4) and as a
