@@ -1,6 +1,7 @@
 // The one shape of a counter list (every counter is defined once:
-// docs/architecture.md "Packet paths"). A module writes an X-macro list X(key, help), expands it once into
-// an enum (WG_COUNTER_ENUM) and once into descriptors (WG_COUNTER_INFO);
+// docs/architecture.md "Packet paths"). A module writes an X-macro list
+// X(key, help), expands it once into an enum (WG_COUNTER_ENUM) and once into
+// descriptors (WG_COUNTER_INFO);
 // the CLI, JSON and telemetry all render from the descriptors.
 //
 // Thread-safety: plain values; a CounterBlock belongs to one thread.
