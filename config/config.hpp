@@ -1,6 +1,5 @@
-// The typed configuration of one appliance: the YAML contract of DESIGN.md
-// ("Config contract"), after validation. Names follow the seed
-// (shared/seed/dual-device-arp-hot-backup.md).
+// The typed configuration of one appliance: the YAML file of docs/config.md,
+// after validation. Names follow the seed (docs/seed.md).
 //
 // Thread-safety: plain values. Loaded once on the main thread before EAL
 // starts the workers; read-only afterwards.
@@ -71,8 +70,8 @@ struct TrackAdmin {
 };
 
 // keepalived-style notify scripts, each run with /bin/sh -c on entering that
-// state; empty: no hook. Used e.g. to advertise the VIP's route (DESIGN
-// "Operator interface").
+// state; empty: no hook. Used e.g. to advertise the VIP's route
+// (docs/config.md "notify").
 struct Notify {
     std::string master;
     std::string backup;
@@ -161,7 +160,7 @@ struct SslPolicy {
     std::string peer_identity; // optional: the peer certificate must name it (DNS SAN, else CN)
 };
 
-// Remote-backup timing and batching (issue 5). Defaults: sync/ benchmarks
+// Remote-backup timing and batching. Defaults: sync/ benchmarks
 // (docs/benchmarks.md) and the dead-peer time VRRP detection already bounds.
 inline constexpr uint32_t kRbsHeartbeatDefaultMs = 1000, kRbsDeadDefaultMs = 3500;
 inline constexpr uint32_t kRbsReconnectMinDefaultMs = 100, kRbsReconnectMaxDefaultMs = 5000;

@@ -1,5 +1,5 @@
 // Config → YAML (see emit.hpp), formatted by hand so that the output reads
-// like config/examples/device-a.yaml: the contract's key order, flow maps and
+// like config/examples/device-a.yaml: docs/config.md's key order, flow maps and
 // flow sequences where the example uses them, block maps elsewhere.
 //
 // Defaults: dataplane and every VRRP protocol field are always written (the
@@ -23,7 +23,7 @@
 namespace wg::config {
 namespace {
 
-constexpr size_t kMaxLine = 110; // STYLE.md: the repository's line length
+constexpr size_t kMaxLine = 110; // the repository's line length (.clang-format ColumnLimit)
 
 bool plain_safe_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||

@@ -1,5 +1,5 @@
-// Config → YAML in the layout of DESIGN.md's contract (the inverse of
-// loader.hpp: load(emit(c)) == c for every valid c).
+// Config → YAML in the layout of config/examples/ (docs/config.md "Writing the
+// file back"; the inverse of loader.hpp: load(emit(c)) == c for every valid c).
 // Thread-safety: reentrant.
 #pragma once
 

@@ -6,7 +6,7 @@
 //
 // Every problem becomes one located Diagnostic and parsing goes on, so one
 // run reports all of a file's errors; they are sorted into document order
-// at the end. Key names follow DESIGN.md "Config contract" and the seed.
+// at the end. Key names follow docs/config.md and the seed (docs/seed.md).
 #include "config/loader.hpp"
 
 #include "config/keys.hpp"

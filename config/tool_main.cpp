@@ -1,4 +1,4 @@
-// warmgate-config: offline configuration tool (DESIGN.md "Commands").
+// warmgate-config: offline configuration tool (docs/config.md).
 //   check FILE...        validate like the appliance does at boot
 //   import-vrp FILE ...  VRP configuration text (the seed's Configuration Files) → YAML
 //   doc-keys [--check|--write DOC]  the key tables of docs/config.md (config/keys.hpp)

@@ -466,7 +466,8 @@ private:
             const RbpLocs& pl = l_.rbp[i];
             if (pl.rbs.line && !c_.find_rbs(p.remote_backup_service))
                 r_.error(pl.rbs, "remote_backup_service '" + p.remote_backup_service + "' is not defined");
-            // backup-id names the profile on the wire (DESIGN "Remote backup").
+            // backup-id names the profile on the wire (docs/sync-protocol.md
+            // "2. Framing").
             if (pl.backup_id.line) {
                 auto [it, fresh] = ids.emplace(p.backup_id, p.name);
                 if (!fresh)

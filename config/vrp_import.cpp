@@ -236,7 +236,7 @@ std::optional<std::string> Importer::ifname(const std::vector<Token>& toks) {
 }
 
 std::optional<std::string> Importer::service_type(const Token& t) {
-    // Only ARP is replicated so far (DESIGN.md "Remote backup": "arp; more later").
+    // Only ARP is replicated (docs/sync-protocol.md "4.1 Roles, streams, scope").
     if (!iequals(t.text, "arp")) {
         error_at(t, "unsupported service type " + quote(t.text) + " (supported: arp)");
         return std::nullopt;
