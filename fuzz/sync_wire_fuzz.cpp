@@ -1,5 +1,5 @@
-// libFuzzer target for the remote-backup wire codec (sync/wire.hpp; STYLE
-// rule 4: every codec has a fuzz target). Built with -fsanitize=fuzzer when
+// libFuzzer target for the remote-backup wire codec (sync/wire.hpp; every
+// codec has a fuzz target: docs/fuzzing.md). Built with -fsanitize=fuzzer when
 // the compiler is clang (tests/sync/meson.build); with gcc, the replay driver
 // runs this same entry point over tests/sync/corpus/ (and every prefix of each
 // seed) as a unit test.
