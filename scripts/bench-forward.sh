@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Forwarding benchmark (issue 3, item 8): warmgate against DPDK's l3fwd (LPM)
+# Forwarding benchmark (docs/benchmarks.md, targets there): warmgate against DPDK's l3fwd (LPM)
 # and dpdk-testpmd in io mode (the ceiling: no lookup, no rewrite), all on the
 # same virtual devices (net_pcap replaying a 64-byte downlink pcap in,
 # net_null out) and the same forwarding lcore (1; main/control on 0).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Remote-backup benchmark (issue 5, item 7): wg-bench-sync runs two complete
+# Remote-backup benchmark (docs/benchmarks.md): wg-bench-sync runs two complete
 # remote-backup stacks (RBS over TLS 1.3 + RBP + ARP service), one thread
 # each, on loopback, and measures in one run:
 #   - batch backup of N entries (default 1M) to a cold Slave: time, entries/s,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seed's network (shared/seed figure 1) in network namespaces:
+# The seed's network (docs/seed.md, figure 1; docs/lab.md) in network namespaces:
 #
 #   wg-hosts (h0: hosts 10.1.1.101..)     wg-core (br-core: 192.0.2.254, the network side)
 #        |                                   |                 |

@@ -7,7 +7,8 @@
 // tx summary's first/last stamps at the ends), and that time decides its
 // phase: before the first event (normally `kill`), in the detection window
 // between the first and the second event (`master`: the new Master took
-// over), or after the second (for warmgate's demo: ARP-miss loss, issue 6).
+// over), or after the second (for warmgate's demo: ARP-miss loss;
+// docs/traffic.md "How a lost packet is attributed").
 //
 // Thread-safety: a Recorder belongs to the one thread that receives; the
 // free functions are reentrant.

@@ -15,7 +15,7 @@
 //   - moving hosts (a `move_share` of them): once set_moved(true), they
 //     answer from a second MAC (host_mac(index, true)), the NIC they moved to.
 //
-// A state machine in the house style: frames and time go in (on_frame,
+// A pure state machine, like the appliance's: frames and time go in (on_frame,
 // take_due with `now`), reply frames come out; the caller owns the port.
 //
 // Thread-safety: one HostEmulator belongs to one thread; the free functions
@@ -56,7 +56,7 @@ struct HostsOptions {
 // RFC 7042 §2.1), or after a move 06:77:67:ii:ii:ii.
 Mac host_mac(uint32_t index, bool moved = false);
 
-// Counters, declared once (STYLE: X-macro lists).
+// Counters, declared once in an X-macro list (the shape of common/counters.hpp).
 #define WG_TRAFGEN_HOSTS_COUNTERS(X)                                                                         \
     X(frames, "frames received")                                                                             \
     X(arp_requests, "ARP requests seen on the LAN (any sender, any target)")                                 \

@@ -1,4 +1,4 @@
-// wg-bench-sync: the remote-backup benchmark (issue 5 item 7). Two complete
+// wg-bench-sync: the remote-backup benchmark (docs/benchmarks.md). Two complete
 // remote-backup stacks (RBS over real TLS 1.3 on loopback + RBP + a real ARP
 // service each), one per thread with its own event loop, like two devices:
 //

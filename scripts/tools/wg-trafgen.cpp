@@ -16,7 +16,7 @@
 // hosts is the user LAN's host emulator (trafgen_hosts.hpp): it answers ARP
 // for every host itself, so the lab's hosts need no kernel addresses.
 // Everything runs on the main lcore; both loops sleep instead of spinning,
-// because the lab shares 2 cores with two appliances (DESIGN, the lab).
+// because the lab shares 2 cores with two appliances (docs/lab.md).
 #include "common/hash.hpp"
 #include "config/net.hpp"
 #include "scripts/tools/trafgen_analysis.hpp"
