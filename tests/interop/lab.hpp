@@ -1,4 +1,4 @@
-// The interop topology (issue 4 item 7): two network namespaces joined by one
+// The interop topology (suite 'interop'): two network namespaces joined by one
 // veth pair. warmgate owns one end through a DPDK net_af_packet port;
 // keepalived's kernel interface is the other end, with its own address in the
 // same /24. Names carry the test's pid and a sequence number, so runs never

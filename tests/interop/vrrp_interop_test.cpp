@@ -1,4 +1,4 @@
-// Interop (issue 4 item 7): warmgate's VRRP against Debian's keepalived, for
+// Interop (suite 'interop'): warmgate's VRRP against Debian's keepalived, for
 // VRRPv3 and for VRRPv2 with simple text authentication. Each test builds its
 // own pair of namespaces (lab.hpp), starts the routers it needs (peers.hpp)
 // and tears everything down in TearDown, whatever happened.

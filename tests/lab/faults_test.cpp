@@ -1,4 +1,4 @@
-// The lab's faults (issue 6 item 5): each test brings the seed's network up
+// The lab's faults (docs/lab.md "The fault suite"): each test brings the seed's network up
 // with scripts/lab.sh, lets Device A learn every host and replicate it to
 // Device B (RBS service1, RBP profile1), then injects one fault while
 // downlink traffic runs through the Master, as scripts/demo.sh does. Every
@@ -480,7 +480,7 @@ TEST_F(LabFaults, MasterReturnsAfterPreemptDelay) {
 
 // 6. The preempt hold at scale: Device A returns while 100 000 hosts wait
 // for it in Device B's table. Its VRRP preemption is held until the batch
-// backup from B has completed (DESIGN, sync/profile.hpp "Preempt hold"), so
+// backup from B has completed (docs/sync-protocol.md "Preempt hold"), so
 // the downlink stays on B meanwhile; `display remote-backup-profile` on A
 // shows the hold while it lasts, and `display vrrp` shows the preemption
 // waiting on it once the preempt delay is over. Then A takes over with every

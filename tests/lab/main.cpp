@@ -1,4 +1,4 @@
-// GoogleTest main for the lab suite (issue 6 item 5): after GoogleTest's own
+// GoogleTest main for the lab suite (docs/lab.md "The fault suite"): after GoogleTest's own
 // flags, argv holds the programs under test as meson passes them (warmgate
 // warmgatectl warmgate-config wg-trafgen: listing them makes `meson test`
 // build them first). scripts/lab.sh comes from WARMGATE_SOURCE_ROOT and runs

@@ -1,5 +1,5 @@
 // What a Slave does per received entry of a batch backup, piece by piece,
-// at 1M entries (the size of the issue 5 target), so that the cost of the
+// at 1M entries (the size of the docs/benchmarks.md batch target), so that the cost of the
 // 1M batch in scripts/bench-sync.sh can be attributed:
 //   - Table/*:  the replicated table (sync/table.hpp), against
 //               std::unordered_map doing the same inserts (the peer: ratio);

@@ -1,7 +1,7 @@
 // The remote-backup profile under faults: link cuts mid-snapshot and
 // mid-delta, resume vs snapshot, restarts, lost and corrupted frames,
 // missed ARP changes, protocol errors, and a seeded random mix. After every
-// fault the Slave's table must end equal to the Master's (issue 5: "nothing lost").
+// fault the Slave's table must end equal to the Master's: nothing lost.
 #include "tests/sync/profile_support.hpp"
 
 #include <random>

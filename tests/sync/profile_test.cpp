@@ -52,7 +52,7 @@ TEST_F(PairTest, BatchBackupOf100kThenDeltasCompleteAndInOrder) {
     EXPECT_EQ(b.count(C::snapshots_received), 1u);
     EXPECT_EQ(b.count(C::entries_installed), kN);
     EXPECT_EQ(link.frames_by_type[wire::Type::snapshot_entries], (kN + 4095) / 4096);
-    // Issue 5 target: <= 24 bytes per entry on the wire (all frames both ways).
+    // docs/benchmarks.md target: <= 24 bytes per entry on the wire (all frames both ways).
     EXPECT_LE(double(link.bytes) / kN, 24.0);
     expect_converged();
     EXPECT_EQ(b.table().size(), kN);

@@ -1,4 +1,4 @@
-// Certificates made by the tests themselves (issue 5 item 6): a CA, leaf
+// Certificates made by the tests themselves (docs/sync-protocol.md "1. Connection"): a CA, leaf
 // certificates it signs (valid, expired, for another name), and a second,
 // unrelated CA, written as PEM files into a directory. OpenSSL's X509 API,
 // no shell: the test path needs no openssl binary.

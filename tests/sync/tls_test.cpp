@@ -1,5 +1,5 @@
 // Real TLS between two ends of a non-blocking socketpair, certificates made
-// by tests/sync/test_certs.cpp (issue 5 item 6: right CA ok; wrong CA,
+// by tests/sync/test_certs.cpp (docs/sync-protocol.md "1. Connection": right CA ok; wrong CA,
 // expired, wrong identity, plaintext, old protocol refused). Both ends run in
 // this thread: each loop turn steps both handshakes, then poll() waits (with
 // a bound, never a sleep) until one of them can make progress.

@@ -429,7 +429,7 @@ TEST(SyncWire, BatchWriterEqualsEncode) {
     expect_same(out, make(Type::snapshot_entries, Batch{0, {make_entry(4)}}, 0, 77));
 }
 
-// Issue 5 target: <= 24 bytes/entry; the codec's share is 14 + amortized header.
+// docs/benchmarks.md target: <= 24 bytes/entry; the codec's share is 14 + amortized header.
 TEST(SyncWire, BytesPerEntryOfA512EntryDelta) {
     Batch batch;
     for (uint32_t i = 0; i < 512; ++i)

@@ -1,6 +1,7 @@
 // Preemption (RFC 5798 §6.4.2 Preempt_Mode), the seed's preempt delay and
-// recover-delay, and the remote-backup preempt hold (DESIGN.md: mastership is
-// not taken back before the returning device is synced). Simulated time.
+// recover-delay, and the remote-backup preempt hold (docs/sync-protocol.md
+// "Preempt hold": mastership is not taken back before the returning device is
+// synced). Simulated time.
 #include "support.hpp"
 
 namespace wg::vrrp::test {
@@ -103,7 +104,7 @@ TEST_F(PreemptFixture, NoDelayTakesOverAtMasterDownInterval) {
     EXPECT_EQ(a->m.stats().get(GroupCounter::lower_priority_discarded), 3u); // 5.6, 6.6, 7.6 s
 }
 
-// DESIGN: while the remote backup has not synced the returning device, its
+// While the remote backup has not synced the returning device, its
 // preemption is deferred (and the reason shown) ...
 TEST_F(PreemptFixture, HoldDefersPreemptionUntilReleased) {
     start(with_delay(120, "10.1.1.1", 600s));
