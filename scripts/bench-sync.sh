@@ -6,8 +6,8 @@
 #     bytes per entry on the wire; again with `batch-backup now`;
 #   - the ceiling: the same bytes through a plain TCP socket on loopback;
 #   - replication lag p50/p99 at 10k and 100k changes/s.
-# A benchmark, not a test: it prints a summary, checks the targets,
-# writes results/bench-sync.json and ends with one JSON line.
+# A benchmark, not a test: it prints a summary, checks the targets of
+# docs/benchmarks.md, writes results/bench-sync.json and ends with one JSON line.
 #
 #   scripts/bench-sync.sh [--entries N] [--seconds S] [--rounds R]
 #

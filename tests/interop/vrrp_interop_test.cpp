@@ -3,7 +3,7 @@
 // own pair of namespaces (lab.hpp), starts the routers it needs (peers.hpp)
 // and tears everything down in TearDown, whatever happened.
 //
-// Waits are polls for a condition with a generous bound. Where the issue
+// Waits are polls for a condition with a generous bound. Where RFC 5798
 // makes a timing claim (takeover after a release or a crash, preemption after
 // the delay), the moment a transition was observed is measured and compared
 // with the RFC's bound plus kTolerance for the polling and the scheduling on
