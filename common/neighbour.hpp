@@ -1,7 +1,7 @@
 // Neighbour (ARP entry) types shared by the fast-path adjacency table
 // (fastpath/adjacency.hpp) and the ARP service that writes it
 // (control/arp/service.hpp): one definition, so the appliance's adapter
-// between the two (main/control_io.cpp) passes values through unchanged.
+// between the two (control/arp/fastpath_store.cpp) passes values through unchanged.
 // No DPDK here: the control/ libraries and their tests include it.
 //
 // Thread-safety: types and pure functions only; any thread.

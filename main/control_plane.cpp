@@ -63,7 +63,7 @@ bool ControlPlane::start(std::string& error) {
         }
     }
 
-    store_ = std::make_unique<FastPathAdjacency>(dp_.adjacency(), ports_);
+    store_ = std::make_unique<arp::FastPathStore>(dp_.adjacency(), ports_);
     arp::Options ao;
     ao.age_s = config_.arp.age_s;
     ao.probe_before_s = config_.arp.probe_before_s;

@@ -7,14 +7,17 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "control/arp/fastpath_store.hpp"
 #include "control/arp/service.hpp"
 #include "control/event_loop.hpp"
 #include "control/icmp.hpp"
+#include "control/inject.hpp"
 #include "control/report.hpp"
+#include "control/vrrp/fastpath_forwarding.hpp"
+#include "control/vrrp/hooks.hpp"
 #include "control/vrrp/service.hpp"
 #include "fastpath/dataplane.hpp"
 #include "fastpath/ports.hpp"
-#include "main/control_io.hpp"
 
 #include <array>
 #include <map>
@@ -95,10 +98,10 @@ class ControlPlane final : public arp::ResolveListener, public arp::ChangeListen
     const config::Config& config_;
     fastpath::Dataplane& dp_;
     const fastpath::Ports& ports_;
-    InjectFrameSink frames_;
-    FastPathForwarding forwarding_;
-    ProcessHookRunner hooks_;
-    std::unique_ptr<FastPathAdjacency> store_;
+    control::InjectFrameSink frames_;
+    vrrp::FastPathForwarding forwarding_;
+    vrrp::ProcessHookRunner hooks_;
+    std::unique_ptr<arp::FastPathStore> store_;
     std::unique_ptr<vrrp::Service> vrrp_;
     std::unique_ptr<arp::Service> arp_;
     arp::ChangeListener* replication_ = nullptr;

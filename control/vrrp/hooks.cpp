@@ -1,61 +1,13 @@
-#include "main/control_io.hpp"
-
-#include <rte_mbuf.h>
+#include "control/vrrp/hooks.hpp"
 
 #include <csignal>
-#include <cstring>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char** environ;
 
-namespace wg {
-
-bool InjectFrameSink::send(uint16_t ifindex, std::span<const uint8_t> frame) {
-    const auto& ports = ports_.ports();
-    if (ifindex >= ports.size() || frame.size() > RTE_MBUF_DEFAULT_DATAROOM) {
-        ++failures_;
-        return false;
-    }
-    rte_mbuf* m = rte_pktmbuf_alloc(ports_.pool());
-    if (m == nullptr) {
-        ++failures_;
-        return false;
-    }
-    // Ethernet minimum: pad short frames (ARP) to 60 bytes without FCS.
-    const size_t len = std::max<size_t>(frame.size(), 60);
-    auto* p = rte_pktmbuf_append(m, uint16_t(len));
-    if (p == nullptr) {
-        rte_pktmbuf_free(m);
-        ++failures_;
-        return false;
-    }
-    std::memcpy(p, frame.data(), frame.size());
-    std::memset(p + frame.size(), 0, len - frame.size());
-    if (!dp_.inject(m, ports[ifindex].port_id)) {
-        ++failures_;
-        return false;
-    }
-    return true;
-}
-
-arp::AdjacencyStore::Result FastPathAdjacency::upsert(uint16_t ifindex, Ipv4 ip, const Mac& mac,
-                                                     arp::Origin origin, arp::Time now) {
-    const auto& ports = ports_.ports();
-    if (ifindex >= ports.size()) return Result::invalid;
-    const auto ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
-    return table_.upsert({ip.value, ifindex, 0}, mac, ports[ifindex].port_id, origin, ns);
-}
-
-bool FastPathAdjacency::remove(uint16_t ifindex, Ipv4 ip) { return table_.remove({ip.value, ifindex, 0}); }
-
-void FastPathForwarding::set_master(uint16_t ifindex, uint8_t vrid, bool master) {
-    const auto& ports = ports_.ports();
-    if (ifindex >= ports.size()) return;
-    const Mac src = master ? Mac::vrrp_virtual(vrid) : ports[ifindex].mac;
-    dp_.set_forwarding(ifindex, master, src, master);
-}
+namespace wg::vrrp {
 
 ProcessHookRunner::ProcessHookRunner(control::EventLoop& loop, control::Duration timeout)
     : loop_(loop), timeout_(timeout) {}
@@ -113,4 +65,4 @@ void ProcessHookRunner::reap() {
     }
 }
 
-} // namespace wg
+} // namespace wg::vrrp
