@@ -1,5 +1,7 @@
 #include "main/appliance.hpp"
 
+#include "control/vrrp/from_config.hpp"
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -28,9 +30,9 @@ Appliance::Appliance(config::Config config)
     : config_(std::move(config)), cli_(loop_, config_.control.socket) {}
 
 Appliance::~Appliance() {
-    if (control_) control_->set_replication(nullptr);
+    if (arp_) arp_->set_replication(nullptr);
     backup_.reset();
-    control_.reset();
+    destroy_control();
     stop_workers();
     workers_.clear();
     dp_.reset();
@@ -63,7 +65,7 @@ bool Appliance::bring_up(std::string& error) {
     po.queues = dpc.workers;
     po.min_mbufs = dpc.mbufs;
     po.extra_mbufs = unsigned(std::min<uint64_t>(
-        uint64_t(dpc.workers) * (2ull * o.punt_ring_size + o.priority_ring_size) + ControlPlane::kHoldTotal + 1024,
+        uint64_t(dpc.workers) * (2ull * o.punt_ring_size + o.priority_ring_size) + arp::Resolver::kHoldTotal + 1024,
         1u << 24));
     if (!ports_.open(specs, po, error)) return false;
 
@@ -114,6 +116,34 @@ bool Appliance::install_config_tables(std::string& error) {
         if (!dp_->fib().add(r.prefix.addr.value, r.prefix.len, nh, error)) return false;
     }
     return true;
+}
+
+bool Appliance::build_control(std::string& error) {
+    const auto& ports = ports_.ports();
+    std::vector<control::InterfaceInfo> infos;
+    for (uint16_t i = 0; i < ports.size(); ++i)
+        infos.push_back({i, ports[i].spec.ifname, ports[i].mac, ports[i].spec.address});
+
+    frames_ = std::make_unique<control::InjectFrameSink>(*dp_, ports_);
+    forwarding_ = std::make_unique<vrrp::FastPathForwarding>(*dp_, ports_);
+    hooks_ = std::make_unique<vrrp::ProcessHookRunner>(loop_, std::chrono::seconds(10));
+    vrrp_ = std::make_unique<vrrp::Service>(loop_, *frames_, *forwarding_, hooks_.get(), infos);
+    for (const auto& g : vrrp::groups_from_config(config_, infos)) vrrp_->add_group(g);
+    arp_ = std::make_unique<arp::Resolver>(loop_, config_, *dp_, ports_, *frames_, vrrp_.get(), std::move(infos));
+    if (!arp_->start(error)) return false;
+    punt_ = std::make_unique<control::Punt>(loop_, *dp_, ports_, *frames_, *arp_, *vrrp_, *hooks_);
+    punt_->start();
+    vrrp_->start();
+    return true;
+}
+
+void Appliance::destroy_control() {
+    punt_.reset();
+    arp_.reset();
+    vrrp_.reset();
+    hooks_.reset();
+    forwarding_.reset();
+    frames_.reset();
 }
 
 bool Appliance::launch_workers(std::string& error) {
@@ -189,16 +219,13 @@ int Appliance::run() {
     // The control plane (static ARP, VRRP) is in place before the first
     // frame is polled: no packet may see a half-built table.
     bool ok = bring_up(error);
-    if (ok) {
-        control_ = std::make_unique<ControlPlane>(loop_, config_, *dp_, ports_);
-        ok = control_->start(error) && launch_workers(error);
-    }
+    if (ok) ok = build_control(error) && launch_workers(error);
     if (ok) {
         // Remote backup last: a peer may connect and send its table at once,
         // and the Slave installs straight into the running fast path.
-        backup_ = std::make_unique<sync::RemoteBackup>(loop_, config_, control_->arp(), control_->vrrp(),
-                                                       control_->interface_names());
-        control_->set_replication(backup_.get());
+        backup_ = std::make_unique<sync::RemoteBackup>(loop_, config_, arp_->service(), *vrrp_,
+                                                       arp_->interface_names());
+        arp_->set_replication(backup_.get());
         ok = backup_->start(error);
     }
     if (!ok) {
@@ -234,7 +261,7 @@ int Appliance::run() {
         return 1;
     }
     loop_.add_poller([this] { return telemetry_.poll(); }, std::chrono::milliseconds(100));
-    loop_.add_poller([this] { return control_->poll(); }, std::chrono::milliseconds(1));
+    loop_.add_poller([this] { return punt_->poll(); }, std::chrono::milliseconds(1));
     // Deferred frees of the adjacency table, once every worker has moved on.
     loop_.add_periodic(std::chrono::milliseconds(10), [this] { dp_->adjacency().reclaim(); });
 
@@ -253,14 +280,14 @@ int Appliance::run() {
     // worker 0's TX queue, which nobody else uses any more. Only then do
     // the ports stop.
     backup_->stop();
-    control_->shutdown();
+    vrrp_->shutdown();
     stop_workers();
     const unsigned leftover = send_leftover_injects();
     if (leftover != 0)
         std::printf("warmgate: %u release frame(s) sent from the control core\n", leftover);
-    control_->set_replication(nullptr);
+    arp_->set_replication(nullptr);
     backup_.reset();
-    control_.reset();
+    destroy_control();
     stop_workers();
     workers_.clear();
     dp_.reset();        // frees what the rings still hold, while the pool exists

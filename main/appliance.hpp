@@ -8,12 +8,17 @@
 
 #include "common/log_limit.hpp"
 #include "config/config.hpp"
+#include "control/arp/resolver.hpp"
 #include "control/cli_server.hpp"
 #include "control/event_loop.hpp"
+#include "control/inject.hpp"
+#include "control/punt.hpp"
+#include "control/vrrp/fastpath_forwarding.hpp"
+#include "control/vrrp/hooks.hpp"
+#include "control/vrrp/service.hpp"
 #include "fastpath/dataplane.hpp"
 #include "fastpath/ports.hpp"
 #include "fastpath/worker.hpp"
-#include "main/control_plane.hpp"
 #include "main/telemetry.hpp"
 #include "sync/remote_backup.hpp"
 
@@ -46,6 +51,12 @@ class Appliance {
     // Shutdown, workers stopped: sends what the inject ring still holds (the
     // priority-0 adverts) from the control core. Returns the frames it sent.
     unsigned send_leftover_injects();
+    // The control modules, in order: frames out, VRRP (groups from the
+    // config), ARP (the resolver), the punt dispatcher; then VRRP starts.
+    bool build_control(std::string& error);
+    // Their teardown, in the reverse order (held packets freed while the
+    // mbuf pool exists).
+    void destroy_control();
     void register_commands();
     void register_debug_commands();
 
@@ -56,8 +67,13 @@ class Appliance {
     fastpath::Ports ports_;
     std::unique_ptr<fastpath::Dataplane> dp_;
     std::vector<std::unique_ptr<fastpath::Worker>> workers_;
-    std::unique_ptr<ControlPlane> control_;
-    std::unique_ptr<sync::RemoteBackup> backup_; // after control_: it holds references into it
+    std::unique_ptr<control::InjectFrameSink> frames_;
+    std::unique_ptr<vrrp::FastPathForwarding> forwarding_;
+    std::unique_ptr<vrrp::ProcessHookRunner> hooks_;
+    std::unique_ptr<vrrp::Service> vrrp_;
+    std::unique_ptr<arp::Resolver> arp_;
+    std::unique_ptr<control::Punt> punt_;
+    std::unique_ptr<sync::RemoteBackup> backup_; // after the modules: it holds references into them
     std::vector<unsigned> worker_lcores_;
     std::atomic<bool> stop_workers_{false};
     control::TimePoint started_{}; // for `display version`'s uptime

@@ -3,6 +3,9 @@
 // so text, --json and telemetry show the same data from one definition.
 #include "main/appliance.hpp"
 
+#include "control/arp/commands.hpp"
+#include "control/vrrp/commands.hpp"
+
 #include <rte_cycles.h>
 #include <rte_version.h>
 
@@ -85,26 +88,12 @@ void Appliance::register_commands() {
             return report;
         });
 
-    cli_.register_command({"display", "vrrp"}, "VRRP groups: state, priorities, timers, last changes [verbose]",
-                          [this](const CommandContext& ctx) -> CommandResult {
-                              const bool verbose = !ctx.args.empty() && ctx.args[0] == "verbose";
-                              if (!ctx.args.empty() && !verbose)
-                                  return CommandError{"usage: display vrrp [verbose]"};
-                              return control_->vrrp().report(verbose);
-                          });
-
-    cli_.register_command({"display", "arp"}, "ARP entries [interface NAME] | statistics",
-                          [this](const CommandContext& ctx) -> CommandResult {
-                              if (ctx.args.empty()) return control_->arp().report(loop_.now());
-                              if (ctx.args.size() == 2 && ctx.args[0] == "interface") {
-                                  if (ports_.find(ctx.args[1]) == nullptr)
-                                      return CommandError{"no DPDK interface named '" + ctx.args[1] + "'"};
-                                  return control_->arp().report(loop_.now(), ctx.args[1]);
-                              }
-                              if (ctx.args.size() == 1 && ctx.args[0] == "statistics")
-                                  return control_->arp().report_statistics();
-                              return CommandError{"usage: display arp [interface NAME | statistics]"};
-                          });
+    vrrp::register_commands(cli_, *vrrp_);
+    {
+        std::vector<std::string> names;
+        for (const auto& p : ports_.ports()) names.push_back(p.spec.ifname);
+        arp::register_commands(cli_, arp_->service(), loop_, std::move(names));
+    }
 
     cli_.register_command(
         {"display", "statistics"}, "fast-path counters, summed and per worker, and control punts",
@@ -123,7 +112,7 @@ void Appliance::register_commands() {
                 s.add("lcore", "Lcore", uint64_t(worker_lcores_.empty() ? 0 : worker_lcores_[w]));
                 s.append(worker_record(dp_->stats(w), hz));
             }
-            control_->add_statistics(report);
+            punt_->add_statistics(report);
             Section& c = report.section("control");
             const auto ac = dp_->adjacency().counters();
             c.add("adjacency_entries", "Adjacency entries", uint64_t(dp_->adjacency().size()));

@@ -13,7 +13,8 @@ namespace wg::arp {
 
 class FastPathStore final : public AdjacencyStore {
   public:
-    FastPathStore(fastpath::AdjacencyTable& table, const fastpath::Ports& ports) : table_(table), ports_(ports) {}
+    FastPathStore(fastpath::AdjacencyTable& table, const fastpath::Ports& ports)
+        : table_(table), ports_(ports) {}
     Result upsert(uint16_t ifindex, Ipv4 ip, const Mac& mac, Origin origin, Time now) override;
     bool remove(uint16_t ifindex, Ipv4 ip) override;
     uint32_t size() const override { return table_.size(); }

@@ -22,10 +22,12 @@ ProcessHookRunner::~ProcessHookRunner() {
 
 void ProcessHookRunner::run(const std::string& command, const std::vector<std::string>& env) {
     std::vector<std::string> strings;
-    for (char** e = environ; e && *e; ++e) strings.emplace_back(*e);
+    for (char** e = environ; e && *e; ++e)
+        strings.emplace_back(*e);
     strings.insert(strings.end(), env.begin(), env.end());
     std::vector<char*> envp;
-    for (auto& s : strings) envp.push_back(s.data());
+    for (auto& s : strings)
+        envp.push_back(s.data());
     envp.push_back(nullptr);
     std::string cmd = command;
     char sh[] = "/bin/sh", dash_c[] = "-c";
