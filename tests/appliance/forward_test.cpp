@@ -25,7 +25,10 @@ const MacBytes kForeignMac{0x02, 0x00, 0x00, 0x00, 0x99, 0x99};
 const uint32_t kSrc = ipv4(198, 51, 100, 7);
 const uint32_t kHost = ipv4(10, 1, 1, 50);
 
-std::string pcap_config(const TempDir& dir, const std::string& user_side_extra) {
+// Two net_pcap ports: the network side (192.0.2.1/24) reads in.pcap, the
+// user side (USER_ADDRESS) writes out.pcap; TABLES follow the user side's
+// address (its own keys indented, or top-level tables).
+std::string neighbour_config(const TempDir& dir, const std::string& user_address, const std::string& tables) {
     return "sysname: FwdGate\n"
            "dataplane: {workers: 1, idle_sleep_us: 100}\n"
            "interfaces:\n"
@@ -38,13 +41,16 @@ std::string pcap_config(const TempDir& dir, const std::string& user_side_extra) 
            "    port: \"net_pcap1,tx_pcap=" +
            dir.file("out.pcap") +
            "\"\n"
-           "    address: 10.1.1.1/24\n" +
-           user_side_extra +
-           "arp_static:\n"
-           "  - {ip: 10.1.1.50, mac: \"02:00:00:00:00:50\", interface: GigabitEthernet0/1/0}\n"
-           "control:\n"
-           "  socket: " +
-           dir.file("ctl.sock") + "\n";
+           "    address: " +
+           user_address + "\n" + tables + "control:\n  socket: " + dir.file("ctl.sock") + "\n";
+}
+
+std::string pcap_config(const TempDir& dir, const std::string& user_side_extra) {
+    return neighbour_config(
+        dir, "10.1.1.1/24",
+        user_side_extra +
+            "arp_static:\n"
+            "  - {ip: 10.1.1.50, mac: \"02:00:00:00:00:50\", interface: GigabitEthernet0/1/0}\n");
 }
 
 // The payload carries its sequence number and a pattern derived from it,
@@ -296,23 +302,6 @@ TEST(Forwarding, VrrpInterfaceThatIsNotMasterForwardsNothing) {
 // ARP service and its change listeners like learned and synced ones.
 const MacBytes kGatewayMac{0x02, 0x00, 0x00, 0x00, 0x0f, 0xfe}; // 10.1.1.254, a router on the LAN
 
-std::string neighbour_config(const TempDir& dir, const std::string& user_address, const std::string& tables) {
-    return "sysname: FwdGate\n"
-           "dataplane: {workers: 1, idle_sleep_us: 100}\n"
-           "interfaces:\n"
-           "  GigabitEthernet0/2/0:\n"
-           "    port: \"net_pcap0,rx_pcap=" +
-           dir.file("in.pcap") +
-           "\"\n"
-           "    address: 192.0.2.1/24\n"
-           "  GigabitEthernet0/1/0:\n"
-           "    port: \"net_pcap1,tx_pcap=" +
-           dir.file("out.pcap") +
-           "\"\n"
-           "    address: " +
-           user_address + "\n" + tables + "control:\n  socket: " + dir.file("ctl.sock") + "\n";
-}
-
 // Replays in.pcap through a fresh warmgate, waits until every frame was
 // forwarded, and returns the frames it sent on the LAN side (ARP aside)
 // with the statistics taken before the stop.
@@ -327,7 +316,8 @@ void replay(TempDir& dir, const std::string& config, uint64_t frames, Replay& r)
     Appliance app(dir, "wg", cfg);
     std::string why;
     ASSERT_TRUE(app.wait_ready(sock, why)) << why;
-    ASSERT_EQ(interface_json(dir, sock, "GigabitEthernet0/1/0")["mac"].as<std::string>(), mac_str(kUserPortMac));
+    ASSERT_EQ(interface_json(dir, sock, "GigabitEthernet0/1/0")["mac"].as<std::string>(),
+              mac_str(kUserPortMac));
     const bool done = wait_until(
         [&] {
             r.stats = ctl_json(dir, sock, {"display", "statistics"});
@@ -346,10 +336,12 @@ void replay(TempDir& dir, const std::string& config, uint64_t frames, Replay& r)
 }
 
 std::string dotted(uint32_t ip) {
-    return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." + std::to_string((ip >> 8) & 255) +
-           "." + std::to_string(ip & 255);
+    return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
+           std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
 }
-MacBytes dst_mac_of(const Bytes& f) { return {f[0], f[1], f[2], f[3], f[4], f[5]}; }
+MacBytes dst_mac_of(const Bytes& f) {
+    return {f[0], f[1], f[2], f[3], f[4], f[5]};
+}
 uint32_t dst_ip_of(const Bytes& f) {
     return uint32_t(f[30]) << 24 | uint32_t(f[31]) << 16 | uint32_t(f[32]) << 8 | f[33];
 }
@@ -415,12 +407,12 @@ TEST(Neighbours, ThousandHostsForwardWithoutHostRoutes) {
     for (unsigned i = 0; i < kHosts; ++i)
         tables += "  - {ip: " + dotted(base + i) + ", mac: \"" + mac_str(host_mac(i)) +
                   "\", interface: GigabitEthernet0/1/0}\n";
-    const RunResult gen = run(dir,
-                              {programs().pcapgen, "--out", dir.file("in.pcap"), "--hosts", std::to_string(kHosts),
-                               "--packets", std::to_string(kFrames), "--dst-base", dotted(base), "--src",
-                               "198.51.100.7", "--dst-mac", mac_str(kNetPortMac), "--src-mac",
-                               mac_str(kUpstreamMac), "--ttl", "64", "--size", "64"},
-                              kCommandTimeout);
+    const RunResult gen =
+        run(dir,
+            {programs().pcapgen, "--out", dir.file("in.pcap"), "--hosts", std::to_string(kHosts), "--packets",
+             std::to_string(kFrames), "--dst-base", dotted(base), "--src", "198.51.100.7", "--dst-mac",
+             mac_str(kNetPortMac), "--src-mac", mac_str(kUpstreamMac), "--ttl", "64", "--size", "64"},
+            kCommandTimeout);
     ASSERT_EQ(gen.code, 0) << gen.describe();
     Replay r;
     ASSERT_NO_FATAL_FAILURE(replay(dir, neighbour_config(dir, "10.1.0.1/16", tables), kFrames, r));
