@@ -46,6 +46,7 @@
 #include "control/arp/service.hpp"
 #include "control/report.hpp"
 #include "sync/channel.hpp"
+#include "sync/options.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -87,27 +88,6 @@ enum class Role : uint8_t { slave, master }; // from the tracked VRRP group: Mas
 enum class ProfileCounter : unsigned { WG_SYNC_PROFILE_COUNTERS(WG_COUNTER_ENUM) count_ };
 inline constexpr CounterInfo kProfileCounterInfo[] = {WG_SYNC_PROFILE_COUNTERS(WG_COUNTER_INFO)};
 using ProfileStats = CounterBlock<ProfileCounter, unsigned(ProfileCounter::count_)>;
-
-struct ProfileOptions {
-    std::string name;    // profile1
-    std::string service; // service1 (the RBS)
-    uint32_t backup_id = 0;
-    uint8_t vrid = 0;
-    std::string vrrp_interface;              // GigabitEthernet0/1/0
-    std::vector<std::string> interfaces;     // interfaces bound to the profile (display "Interface")
-    // Local ifindex → interface name, for every ARP interface (the hello's
-    // table, and the receiver's mapping of the peer's iface ids).
-    std::vector<std::pair<uint16_t, std::string>> ifnames;
-    std::string node;                        // sysname
-    uint32_t index = 0x1001;                 // Profile-Index shown by display
-    uint32_t batch_max_entries = 512;        // delta batch size cap
-    uint32_t batch_max_delay_ms = 2;         // delta batch deadline after its first change
-    uint32_t log_entries = 1u << 20;         // changes kept for resume after a reconnect
-    uint32_t digest_interval_ms = 1000;      // Master → Slave digest checks
-    uint32_t snapshot_chunk = 4096;          // entries per snapshot_entries frame
-    bool hold_preempt_until_synced = true;
-    uint64_t epoch = 0;                      // 0: chosen at random
-};
 
 class Profile final : public ChannelListener, public arp::ChangeListener {
   public:

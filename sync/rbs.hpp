@@ -22,29 +22,13 @@
 #include "control/event_loop.hpp"
 #include "control/report.hpp"
 #include "sync/channel.hpp"
+#include "sync/options.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
 namespace wg::sync {
-
-struct RbsOptions {
-    std::string name;        // service1
-    std::string ssl_policy;  // for display
-    Ipv4 source, peer;
-    uint16_t port = 0;
-    std::string ca, certificate, key; // from the policy's PKI domain
-    std::string peer_identity;        // optional expected CN/SAN of the peer
-    uint32_t heartbeat_ms = 1000;
-    uint32_t dead_ms = 3500;
-    uint32_t backoff_min_ms = 100;
-    uint32_t backoff_max_ms = 5000;
-    uint32_t connect_timeout_ms = 5000;   // TCP connect
-    uint32_t handshake_timeout_ms = 5000; // TLS handshake until the peer's first frame (or hello)
-    uint32_t max_candidates = 4; // incoming connections authenticating at once (docs/sync-protocol.md)
-    uint32_t index = 0; // Service-Index shown by display (order in the config)
-};
 
 class Rbs final : public Channel {
   public:

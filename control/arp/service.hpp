@@ -103,8 +103,8 @@
 //    remove_synced(), which spares entries this device has confirmed itself.
 //  - Rate: requests and probes this device originates share one global
 //    budget (`requests_per_s`, burst `request_burst`); misses go first.
-//    Replies and announce() are not capped (the fast path's punt limiter
-//    bounds what we answer; VRRP paces its own GARPs).
+//    Replies are not capped (the fast path's punt limiter bounds what we
+//    answer; VRRP sends and paces its own GARPs, control/vrrp/service.cpp).
 //  - Table writes: the store's answer decides. added/updated: the change is
 //    published. full/invalid: counted, nothing else changes. busy: the
 //    control entry keeps its new state and the write is retried on the next
@@ -129,6 +129,7 @@
 #include "config/net.hpp"
 #include "control/arp/codec.hpp"
 #include "control/arp/counters.hpp"
+#include "control/arp/options.hpp"
 #include "control/frame_io.hpp"
 #include "control/report.hpp"
 
@@ -211,43 +212,6 @@ class ResolveListener {
     virtual void on_resolved(uint16_t ifindex, Ipv4 ip, bool ok) = 0;
 };
 
-// Which ARP may create and update entries (see "Rules" above).
-enum class Learning : uint8_t { rfc826, strict };
-// What a frame that gives a learned or synced entry a new MAC does.
-enum class MacMove : uint8_t { verify, fixed_mac, none };
-const char* to_string(Learning l);
-const char* to_string(MacMove m);
-
-// `arp:` in the config (docs/config.md); the appliance copies the keys it has.
-struct Options {
-    uint32_t age_s = 1200;          // VRP's default dynamic ARP expiry (20 min)
-    uint32_t probe_before_s = 60;   // probing window before expiry (clamped to age_s)
-    uint32_t probes = 3;            // unicast probes in that window; 0: expire without probing
-    uint32_t retrans_ms = 1000;     // per-target gap between requests (RFC 1122 §2.3.2.1: 1/s)
-    uint32_t max_retries = 3;       // broadcast requests per resolution (Linux mcast_solicit)
-    uint32_t fail_hold_s = 5;       // a failed target's misses are dropped this long
-    uint32_t requests_per_s = 2000; // global cap, requests + probes; 0 = none. 1M entries / 1200 s
-                                    // need ~850 probes/s if no host ever speaks first.
-    uint32_t request_burst = 200;   // bucket depth of that cap
-    uint32_t synced_spread_s = 600; // jitter window of synced deadlines (see above)
-    uint32_t max_pending = 65536;   // resolutions in progress (a subnet scan must not eat memory)
-    uint32_t busy_retry_max = 4096; // writes waiting after `busy`
-    uint64_t jitter_seed = 0x9e3779b97f4a7c15ull; // per-device if desired; deterministic either way
-    // Entries whose memory (entry table, aging heap) is reserved and backed
-    // at construction, as the fast-path table's is; 0: grow on demand. The
-    // appliance sets the adjacency capacity, so a 1M-entry batch backup
-    // neither grows a table nor page-faults (~96 bytes an entry).
-    uint32_t preallocate = 0;
-    // Learning policy and its bounds (see "Rules" above).
-    Learning learning = Learning::rfc826;
-    MacMove mac_move = MacMove::verify;
-    uint32_t verify_ms = 500;              // the old MAC's chance to answer; a second request at half
-    uint32_t max_per_interface = 0;        // entries of one interface that learning may reach; 0: none
-    uint32_t learn_per_s = 1000;           // new unsolicited entries per second, all senders; 0: no cap
-    uint32_t learn_per_source_per_s = 50;  // ... per sender MAC; 0: no cap
-    uint32_t defend_interval_ms = 1000;    // one gratuitous ARP per claimed address per interval
-};
-
 // What for_each()/find() show of one entry.
 struct EntryView {
     uint16_t ifindex = 0;
@@ -311,15 +275,11 @@ class Service {
     void on_frame(uint16_t ifindex, std::span<const uint8_t> frame, Time now);
     // The fast path missed (ifindex, ip) (DESIGN "Packet paths" 3).
     MissAction on_miss(uint16_t ifindex, Ipv4 ip, Time now);
-    // Timers, busy retries, rate-limited sends. Call at least every 100 ms
-    // (or at next_deadline()).
+    // Timers, busy retries, rate-limited sends. Call at least every 100 ms.
     void tick(Time now);
-    // Earliest instant tick() has work (may be early, never late); none: idle.
-    std::optional<Time> next_deadline() const;
 
     // `arp_static` from the config. Replaces a learned or synced entry.
     Status add_static(uint16_t ifindex, Ipv4 ip, const Mac& mac, Time now);
-    bool remove_static(uint16_t ifindex, Ipv4 ip, Time now);
     // From the remote-backup peer (batch or real time). Static entries and
     // first-hand entries with the same MAC are kept (refused / ok).
     Status install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t age_remaining_s, Time now);
@@ -331,10 +291,6 @@ class Service {
         entries_.prefetch(make_key(ifindex, ip));
         store_.prefetch(ifindex, ip);
     }
-
-    // One gratuitous ARP (RFC 5798 §6.4.1: on becoming Master, sender = VIP,
-    // MAC = virtual MAC). Not rate-capped. False when the sink refused it.
-    bool announce(uint16_t ifindex, Ipv4 ip, const Mac& mac);
 
     std::optional<EntryView> find(uint16_t ifindex, Ipv4 ip) const;
     // f(const EntryView&) for every entry the table holds (the batch-backup
