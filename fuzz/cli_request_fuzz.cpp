@@ -2,8 +2,8 @@
 // cli_proto.hpp framing and request codec, control/cli_server.hpp dispatch,
 // control/report.hpp streaming): the bytes a local client may send, fed in
 // pieces as a socket delivers them. Built with -fsanitize=fuzzer when the
-// compiler is clang (tests/cli/meson.build); with gcc, the replay driver runs
-// this same entry point over tests/cli/corpus/ as a unit test.
+// compiler is clang (tests/control/meson.build); with gcc, the replay driver runs
+// this same entry point over tests/control/corpus/ as a unit test.
 //
 // Input: byte 0 chooses where the stream is cut into pieces (a socket's
 // reads), the rest is the stream.
