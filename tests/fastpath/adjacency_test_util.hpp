@@ -1,4 +1,4 @@
-// Shared by the adjacency tests (test_adjacency*.cpp, one binary): helpers
+// Shared by the adjacency tests (adjacency*_test.cpp, one binary): helpers
 // and the fixture. EAL is up (eal_main.cpp) before any of this runs.
 #pragma once
 

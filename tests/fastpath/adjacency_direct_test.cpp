@@ -2,7 +2,7 @@
 // takes, that every upsert/remove is mirrored in the word readers load, that
 // keys outside a range go to the hash, page allocation (eager up to /16,
 // lazy above) and that a failed allocation only sends readers to the hash.
-// Single-threaded; the concurrent reads are in test_adjacency_stress.cpp.
+// Single-threaded; the concurrent reads are in adjacency_stress_test.cpp.
 #include "tests/fastpath/adjacency_test_util.hpp"
 
 #include <rte_malloc.h>

@@ -1,6 +1,6 @@
 // AdjacencyTable, single-threaded: writer semantics, iteration, digest,
 // capacity, validation, and RCU reclamation with a reader driven by hand.
-// The two-lcore stress run is in test_adjacency_stress.cpp.
+// The two-lcore stress run is in adjacency_stress_test.cpp.
 #include "tests/fastpath/adjacency_test_util.hpp"
 
 #include <rte_malloc.h>
