@@ -1,6 +1,6 @@
 // Packet-level tests of the control plane (issue 4 item 6) against the real
 // warmgate process: its port is a net_af_packet device on one end of a veth
-// pair (tests/interop/lab.hpp builds the two namespaces), and the test plays
+// pair (tests/support/lab.hpp builds the two namespaces), and the test plays
 // the LAN on the other end with AF_PACKET sockets of its own (wire.hpp):
 // hosts that ARP and ping, and a higher-priority VRRP router whose adverts
 // hold warmgate in Backup until the test stops them.
@@ -22,7 +22,7 @@
 #include "tests/appliance/harness.hpp"
 #include "tests/appliance/packets.hpp"
 #include "tests/appliance/wire.hpp"
-#include "tests/interop/peers.hpp"
+#include "tests/support/peers.hpp"
 
 #include <gtest/gtest.h>
 

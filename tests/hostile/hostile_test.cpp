@@ -17,7 +17,7 @@
 // transition counters (display vrrp verbose: became_master, became_backup),
 // which count every transition.
 #include "tests/hostile/hostile.hpp"
-#include "tests/interop/lab.hpp"
+#include "tests/support/lab.hpp"
 #include "tests/lab/lab_driver.hpp"
 
 #include <gtest/gtest.h>

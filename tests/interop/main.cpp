@@ -2,7 +2,7 @@
 // holds the programs under test, as meson passes them: warmgate warmgatectl.
 // Network namespaces and veth pairs need root: without it every test is
 // skipped with meson's skip code (77), saying why.
-#include "tests/interop/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <gtest/gtest.h>
 

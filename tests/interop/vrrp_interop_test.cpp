@@ -10,7 +10,7 @@
 // a shared 2-core machine. Stability checks ("keepalived stays Backup") watch
 // for longer than keepalived's Master_Down_Interval: a peer that rejected
 // our adverts would take over within it.
-#include "tests/interop/peers.hpp"
+#include "tests/support/peers.hpp"
 
 #include <gtest/gtest.h>
 

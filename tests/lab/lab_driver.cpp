@@ -1,6 +1,6 @@
 #include "tests/lab/lab_driver.hpp"
 
-#include "tests/interop/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>

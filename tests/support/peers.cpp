@@ -1,4 +1,4 @@
-#include "tests/interop/peers.hpp"
+#include "tests/support/peers.hpp"
 
 #include <sys/stat.h>
 

@@ -1,5 +1,6 @@
-// The interop topology (suite 'interop'): two network namespaces joined by one
-// veth pair. warmgate owns one end through a DPDK net_af_packet port;
+// The topology of the namespace tests (interop, appliance-control, lab,
+// hostile): two network namespaces joined by one veth pair. In the interop
+// tests warmgate owns one end through a DPDK net_af_packet port;
 // keepalived's kernel interface is the other end, with its own address in the
 // same /24. Names carry the test's pid and a sequence number, so runs never
 // collide, and everything is deleted when the Link is destroyed, whatever

@@ -8,7 +8,7 @@
 // Thread-safety: single-threaded, like the tests that use them.
 #pragma once
 
-#include "tests/interop/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <cstdint>
 #include <map>

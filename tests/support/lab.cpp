@@ -1,4 +1,4 @@
-#include "tests/interop/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <signal.h>
 #include <unistd.h>
