@@ -30,13 +30,11 @@ uint64_t random_epoch() {
 } // namespace
 
 Profile::Impl::Impl(const ProfileOptions& o, arp::Service& a, Channel& c, std::function<Time()> n)
-    : opt(o), arp(a), ch(c), now(std::move(n)) {
+    : opt(o), arp(a), ch(c), now(std::move(n)), rx(opt, a, stats) {
     epoch = opt.epoch ? opt.epoch : random_epoch();
     opt.log_entries = std::max<uint32_t>(opt.log_entries, 1);
-    peer_to_local.fill(-1);
     for (const auto& [ifindex, name] : opt.ifnames) {
         local.set_interface(ifindex, name);
-        remote.set_interface(ifindex, name);
         by_name[name] = ifindex;
         // The wire names an interface with one byte and at most 64 bytes of name.
         if (ifindex > 255 || name.size() > kMaxName) continue;
@@ -49,13 +47,6 @@ Profile::Impl::Impl(const ProfileOptions& o, arp::Service& a, Channel& c, std::f
         if (!bound) continue;
         if (replicated.size() <= ifindex) replicated.resize(size_t(ifindex) + 1);
         replicated[ifindex] = 1;
-    }
-    // A Slave installs a batch into `remote` and the ARP service: where the
-    // service's tables are sized at start, so is `remote` (service.hpp
-    // Options::preallocate).
-    if (const uint32_t cap = arp.options().preallocate; cap != 0) {
-        remote.reserve(cap);
-        remote.commit();
     }
     // The table may already hold entries (profile created after the ARP service).
     refresh_local();
@@ -89,10 +80,11 @@ void Profile::Impl::send_hello() {
     h.capabilities = wire::kCapArp;
     h.max_version = wire::kVersion;
     h.epoch = epoch;
-    h.held_epoch = r_valid ? r_epoch : 0;
-    h.held_seq = r_valid ? applied : 0;
-    h.digest = role == Role::master ? local.digest() : remote_digest();
-    h.entries = uint32_t(role == Role::master ? local.size() : remote_size());
+    const auto& held = rx.held();
+    h.held_epoch = held ? held->epoch : 0;
+    h.held_seq = held ? held->applied : 0;
+    h.digest = role == Role::master ? local.digest() : rx.digest();
+    h.entries = uint32_t(role == Role::master ? local.size() : rx.size());
     h.node = opt.node.substr(0, kMaxName);
     h.interfaces = hello_ifaces;
     wire::Message m = header(wire::Type::hello, seen_seq);
@@ -122,10 +114,7 @@ void Profile::Impl::end_session() {
     peer_hello = false;
     peer = {};
     peer_hello_seq = 0;
-    peer_to_local.fill(-1);
     peer_held_epoch = peer_held_seq = 0;
-    in.active = false; // r_valid was cleared by its snapshot_begin: the next session re-sends it
-    synced = digest_ok = resync_outstanding = false;
     peer_digest.reset();
 }
 
@@ -133,7 +122,7 @@ void Profile::Impl::end_session() {
 // of this backup-id (a typo: it answers backup_id_mismatch and never says
 // hello) or without one at all must not block Mastership forever.
 bool Profile::Impl::hold() const {
-    return opt.hold_preempt_until_synced && role == Role::slave && up && peer_hello && !synced;
+    return opt.hold_preempt_until_synced && role == Role::slave && up && rx.peer_hello() && !rx.synced();
 }
 
 void Profile::Impl::update_hold() {
@@ -434,13 +423,12 @@ void Profile::set_role(Role r) {
     if (r == Role::slave) {
         s.stop_serving();
     } else {
-        s.drop_remote();
         // A Slave left `local` behind for the peer's installs: bring it up to
         // the ARP table now, so that display, hellos and digests are right
         // from the first moment as Master (one walk: tens of ms per 1M entries).
         if (s.need_snapshot) s.refresh_local();
     }
-    s.synced = s.digest_ok = s.resync_outstanding = false;
+    s.run(rx::Event::of(r == Role::slave ? rx::EventKind::to_slave : rx::EventKind::to_master), s.now());
     if (s.up) {
         s.send_hello(); // the peer learns the new role: a new Master resumes or snapshots
         // The peer may have turned Slave first: its last hello (and acks) say what it holds.
@@ -460,7 +448,7 @@ bool Profile::batch_backup_now(std::string& why) {
         return false;
     }
     if (s.role == Role::slave) {
-        s.request_resync(wire::ResyncReason::operator_request, true);
+        s.run(rx::Event::of(rx::EventKind::resync_now), s.now());
         return true;
     }
     if (!s.serving) {
@@ -473,11 +461,7 @@ bool Profile::batch_backup_now(std::string& why) {
 
 void Profile::tick(Time now) {
     Impl& s = *impl_;
-    // A Slave's resync request that the Master did not act on (it was not
-    // serving then: its own group flapping, or both sides Master) is asked
-    // again once per digest interval until a snapshot begins.
-    if (s.role == Role::slave && s.up && s.resync_outstanding && !s.in.active && now >= s.resync_retry_at)
-        s.request_resync(wire::ResyncReason::requested, true);
+    if (s.role == Role::slave) s.run(rx::Event::of(rx::EventKind::timer), now);
     if (!s.serving) return;
     if (s.out.active) {
         s.pump(now);
@@ -495,7 +479,7 @@ void Profile::tick(Time now) {
 
 std::optional<Time> Profile::next_deadline() const {
     const Impl& s = *impl_;
-    if (s.role == Role::slave && s.up && s.resync_outstanding && !s.in.active) return s.resync_retry_at;
+    if (s.role == Role::slave) return s.rx.next_deadline();
     if (!s.serving) return std::nullopt;
     if (s.need_snapshot) return s.missed_at;
     // A pause only matters while something waits to be sent; otherwise its
@@ -514,9 +498,9 @@ bool Profile::preempt_hold() const {
 std::string Profile::preempt_hold_reason() const {
     const Impl& s = *impl_;
     if (!s.hold()) return "";
-    if (s.in.active)
-        return "batch backup in progress (" + std::to_string(s.in.received) + " of " +
-               std::to_string(s.in.expected) + " entries)";
+    if (const auto p = s.rx.snapshot_progress())
+        return "batch backup in progress (" + std::to_string(p->first) + " of " + std::to_string(p->second) +
+               " entries)";
     return "waiting for the batch backup";
 }
 
@@ -528,17 +512,18 @@ bool Profile::in_sync() const {
     const Impl& s = *impl_;
     if (!s.up) return false;
     if (s.role == Role::master) return s.serving && s.initial_done && s.ack_digest_ok && !s.out.active;
-    return s.synced && s.digest_ok && !s.in.active;
+    return s.rx.in_sync();
 }
 
 uint64_t Profile::digest() const {
-    return impl_->role == Role::master ? impl_->local.digest() : impl_->remote_digest();
+    return impl_->role == Role::master ? impl_->local.digest() : impl_->rx.digest();
 }
 uint64_t Profile::peer_digest() const {
-    return impl_->peer_digest.value_or(0);
+    const Impl& s = *impl_;
+    return (s.role == Role::master ? s.peer_digest : s.rx.peer_digest()).value_or(0);
 }
 size_t Profile::entries() const {
-    return impl_->role == Role::master ? impl_->local.size() : impl_->remote_size();
+    return impl_->role == Role::master ? impl_->local.size() : impl_->rx.size();
 }
 const ProfileStats& Profile::stats() const {
     return impl_->stats;
@@ -551,6 +536,7 @@ void Profile::on_up() {
     Impl& s = *impl_;
     s.end_session();
     s.up = true;
+    s.run(rx::Event::of(rx::EventKind::up), s.now());
     s.send_hello();
     s.update_hold();
 }
@@ -559,6 +545,7 @@ void Profile::on_down(std::string_view) {
     Impl& s = *impl_;
     s.end_session();
     s.up = false;
+    s.run(rx::Event::of(rx::EventKind::down), s.now());
     s.update_hold();
 }
 

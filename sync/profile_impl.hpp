@@ -1,21 +1,18 @@
 // Private state of sync::Profile, shared by profile.cpp (common and Master
-// side), profile_rx.cpp (frames in, Slave side) and profile_report.cpp (display).
-// Not a public header: only those three include it.
+// side), profile_rx.cpp (frames in) and profile_report.cpp (display). The
+// Slave side is the receiver (receiver.hpp). Not a public header: only
+// those three include it.
 //
-// Two tables (table.hpp):
-//  - local:  the replicated view of this device's own ARP table (non-static
-//            entries on replicated interfaces), kept from on_change (except
-//            a Slave's synced installs: need_snapshot marks it out of date). It is
-//            what a Master's stream describes: after the stream reached seq S,
-//            the Slave's `remote` equals `local` as of S.
-//  - remote: what this device received from the peer (Slave), in local
-//            ifindex numbering; `unknown` holds received entries whose
-//            interface name this device lacks (never installed, but digested
-//            so both sides still agree and no resync loop follows).
+// `local` (table.hpp) is the replicated view of this device's own ARP table
+// (non-static entries on replicated interfaces), kept from on_change (except
+// a Slave's synced installs: need_snapshot marks it out of date). It is what
+// a Master's stream describes: after the stream reached seq S, the Slave's
+// received set equals `local` as of S.
 #pragma once
 
 #include "common/dense_map.hpp"
 #include "sync/profile.hpp"
+#include "sync/receiver.hpp"
 #include "sync/table.hpp"
 #include "sync/wire.hpp"
 
@@ -61,7 +58,6 @@ struct Profile::Impl {
     bool peer_hello = false;
     wire::Hello peer;                         // its last hello
     uint64_t peer_hello_seq = 0;              // that hello's header seq (the peer's change seq)
-    std::array<int32_t, 256> peer_to_local{}; // peer iface id → local ifindex, -1: unknown name
 
     // ---- Master side -----------------------------------------------------
     struct Pending {
@@ -106,22 +102,8 @@ struct Profile::Impl {
     } out;
     std::optional<std::pair<uint64_t, Time>> snap_wait; // snapshot seq and start, until acked
 
-    // ---- Slave side ------------------------------------------------------
-    Table remote, unknown;
-    uint32_t gen = 0;     // snapshot generation (remote's tags)
-    bool r_valid = false; // remote is the peer's stream up to `applied`
-    uint64_t r_epoch = 0, applied = 0;
-    bool synced = false;    // batch backup (or resume) completed in this session
-    bool digest_ok = false; // the last comparison matched
-    bool resync_outstanding = false;
-    Time resync_retry_at{}; // a Slave repeats an unanswered resync request from then on
-    struct {
-        bool active = false;
-        uint64_t seq = 0, epoch = 0;
-        uint32_t expected = 0, received = 0;
-        size_t held_before = 0; // remote + unknown entries at snapshot_begin (0: nothing can be stale)
-        Time started{};
-    } in;
+    // ---- Slave side (receiver.hpp) ----------------------------------------
+    rx::Receiver rx;
 
     // ---- display figures ---------------------------------------------------
     std::optional<std::chrono::nanoseconds> last_latency, max_latency;
@@ -133,8 +115,6 @@ struct Profile::Impl {
     std::vector<uint8_t> buf; // encode scratch
 
     // ---- common (profile.cpp) ----------------------------------------------
-    uint64_t remote_digest() const { return remote.digest() + unknown.digest(); }
-    size_t remote_size() const { return remote.size() + unknown.size(); }
     bool is_replicated(uint16_t ifindex) const { return ifindex < replicated.size() && replicated[ifindex]; }
     // arp::Service::set_slave(on) for every replicated interface (the Slave
     // installs what the Master decides; profile.hpp "Role").
@@ -162,19 +142,9 @@ struct Profile::Impl {
     void rebuild_local(); // from out.items
     void refresh_local(); // from the ARP table; the log restarts (a Slave turning Master)
 
-    // ---- frames in, Slave (profile_rx.cpp) ------------------------------------
+    // ---- frames in (profile_rx.cpp) -----------------------------------------
     void on_hello(const wire::Hello& h, uint64_t seq, Time now);
-    void map_peer_interfaces();
-    void on_snapshot_begin(uint64_t seq, const wire::SnapshotBegin& b, Time now);
-    void on_snapshot_entries(const wire::Batch& b, Time now);
-    void on_snapshot_end(uint64_t seq, const wire::SnapshotEnd& e, Time now);
-    void on_delta(uint64_t seq, const wire::Batch& b, Time now);
-    void on_digest_check(uint64_t seq, const wire::DigestCheck& d);
-    void apply_all(const std::vector<wire::Entry>& es, Time now); // apply() each, prefetching ahead
-    void apply(const wire::Entry& e, Time now);
-    void request_resync(wire::ResyncReason why, bool force = false);
-    void send_ack();
-    void drop_remote(); // becoming Master: the local table will diverge from `remote`
+    void run(const rx::Event& ev, Time now); // the receiver's event, its actions performed
 };
 
 } // namespace wg::sync
