@@ -1,9 +1,9 @@
-// The remote-backup service's connection, as a pure state machine (STYLE
-// rule 3): (state, event, now) -> (state, actions). No socket, no clock: the
+// The remote-backup service's connection, as a pure state machine:
+// (state, event, now) -> (state, actions). No socket, no clock: the
 // RBS adapter (sync/rbs.cpp) feeds events with `now` and performs the
 // returned actions in order; tests drive it with made-up instants.
 //
-// Roles (DESIGN.md "Remote backup"): the side with the numerically lower
+// Roles (docs/sync-protocol.md §1): the side with the numerically lower
 // source address connects, the other listens and accepts only its peer.
 //
 //   connector: idle -start-> connecting -tcp_connected-> tls_handshake
@@ -109,7 +109,7 @@ constexpr const control::NameDesc& name(State s) {
 }
 
 // The seed's TCP-State and SSL-State values (`display remote-backup-service`),
-// derived from State; names defined once here (STYLE rule 5).
+// derived from State; names defined once here.
 #define WG_SYNC_TCP_STATES(X)                                                                                \
     X(connected, "connected", "Connected")                                                                   \
     X(connecting, "connecting", "Connecting")                                                                \

@@ -9,20 +9,24 @@
 // constructor (the event loop's clock in sync/remote_backup.cpp, a variable
 // in tests). The ARP service is the real one (control/arp, itself pure).
 //
-// Protocol (docs/sync-protocol.md): on every session both sides send hello.
-// The Master (sender) then resumes with deltas after the Slave's held_seq
-// when its log still reaches back and the epochs match, else sends a full
-// snapshot (batch backup). Changes are coalesced per key into delta batches
-// of at most `batch_max_entries` or `batch_max_delay_ms`. The Slave installs
-// each entry with arp::Service::install_synced / remove_synced, acks
-// cumulatively, and compares the Master's digest checks with its own
-// replicated table; a mismatch or a sequence gap asks for a resync
-// (snapshot), counted.
+// Protocol (docs/sync-protocol.md §4-6): on every session both sides send
+// hello. The Master (sender) then resumes with deltas after the Slave's
+// held_seq when its log still reaches back and the epochs match, else sends
+// a full snapshot (batch backup). Changes are coalesced per key into delta
+// batches of at most `batch_max_entries` or `batch_max_delay_ms`. The Slave
+// side is the receiver (sync/receiver.hpp, its own phase machine): it
+// installs each entry with arp::Service::install_synced / remove_synced,
+// acks cumulatively, and compares the Master's digest checks with the
+// digest of what it received; a mismatch or a sequence gap asks for a
+// resync (snapshot), counted. The profile holds the role and the preempt
+// hold, routes frames and ticks to the side that handles them and performs
+// the receiver's actions.
 //
-// Replicated table: both sides keep the set {(interface name, ip, mac)} of
-// what was replicated (Master: what it sent; Slave: what it received) with an
-// order-independent digest (sum of a 64-bit mix per entry, so equal sets give
-// equal digests in any order). Static entries are never replicated.
+// Replicated set: both sides digest the set {(interface name, ip, mac)} of
+// what was replicated (Master: what it sent, `local`; Slave: what it
+// received) with an order-independent digest (docs/sync-protocol.md §8), so
+// equal sets give equal digests in any order. Static entries are never
+// replicated.
 //
 // Role: the Master decides the replicated interfaces' entries. While the
 // role is Slave (from construction, session up or not: the device is VRRP
@@ -32,12 +36,14 @@
 // "Rules", docs/config.md "arp"); set_role(master) lifts it at once, and
 // the destructor too. Without a profile (no remote backup) nothing changes.
 //
-// Preempt hold (DESIGN "Mastership should not be taken back before the
-// returning device has been synced"): while the role is Slave and a session
-// with the peer is up but the batch backup has not completed, preempt_hold()
-// is true (with the reason for display); the adapter feeds it to
-// vrrp::Service::set_preempt_hold. With no peer session, nothing is held
-// (a peer that never comes must not block Mastership).
+// Preempt hold (docs/sync-protocol.md §5 "Preempt hold": Mastership is not
+// taken back before the returning device has been synced): while the role is
+// Slave and a session with the peer is up but the batch backup has not
+// completed, preempt_hold() is true (with the reason for display); the
+// module (sync/remote_backup.cpp) posts the change to the event loop, which
+// then feeds it to vrrp::Service::set_preempt_hold (never from inside a VRRP
+// callback). With no peer session, nothing is held (a peer that never comes
+// must not block Mastership).
 //
 // Thread-safety: control lcore only.
 #pragma once
@@ -62,7 +68,7 @@ using Time = std::chrono::steady_clock::time_point;
 
 enum class Role : uint8_t { slave, master }; // from the tracked VRRP group: Master → master, else slave
 
-// X(key, help): the profile's counters, defined once (STYLE rule 5); shown
+// X(key, help): the profile's counters, defined once; shown
 // by `display remote-backup-profile` under "Counters".
 #define WG_SYNC_PROFILE_COUNTERS(X)                                                                          \
     X(snapshots_sent, "full snapshots (batch backups) sent")                                                 \

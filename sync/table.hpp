@@ -1,4 +1,4 @@
-// The replicated table of a remote-backup profile (issue 5 item 3): the set
+// The replicated table of a remote-backup profile (docs/sync-protocol.md §8): the set
 // {(interface, ip) → mac} one side of a profile replicated (Master: what its
 // stream describes; Slave: what it received), with an order-independent
 // digest so the two sides can compare tables without sending them.

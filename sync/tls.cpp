@@ -299,7 +299,7 @@ std::unique_ptr<TlsContext> TlsContext::create(const TlsConfig& config, std::str
         SSL_CTX_free(ctx);
         return false;
     };
-    // TLS 1.3 only (issue 5): nothing to negotiate down to.
+    // TLS 1.3 only (docs/sync-protocol.md §1): nothing to negotiate down to.
     if (!ok(SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) == 1 &&
                 SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) == 1,
             "TLS context", "cannot restrict to TLS 1.3"))

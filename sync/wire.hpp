@@ -1,6 +1,6 @@
-// The remote-backup wire format (issue 5 item 2, docs/sync-protocol.md): the
-// messages the two RBPs exchange inside the RBS's TLS stream. Pure functions
-// over byte spans (STYLE rule 4): no sockets, no clock, no allocation beyond
+// The remote-backup wire format (docs/sync-protocol.md §2-3): the messages
+// the two RBPs exchange inside the RBS's TLS stream. Pure functions over
+// byte spans: no sockets, no clock, no allocation beyond
 // the caller's vectors. Every decode failure has a named reason (counted by
 // the RBS) and never reads past the span.
 //
