@@ -1,7 +1,9 @@
 // The RBS adapter (sync/rbs.hpp) for real: two services on one EventLoop over
 // loopback TLS (127.0.0.1 connects, 127.0.0.2 accepts), certificates from
-// make_test_pki. The loop is driven with run_once() until a condition holds;
-// a wall-clock deadline only guards against hangs (nothing sleeps).
+// make_test_pki. Sockets are real; time is a ManualClock that moves only
+// when no socket has anything to deliver, so every heartbeat, dead-peer,
+// backoff and handshake timer fires because the test advanced time, never
+// because it slept. A wall-clock deadline only guards against hangs.
 #include "sync/rbs.hpp"
 
 #include "control/event_loop.hpp"
@@ -144,8 +146,8 @@ class RbsTest : public ::testing::Test {
         o.ca = pki_->ca.cert;
         o.certificate = me.cert;
         o.key = me.key;
-        o.backoff_min_ms = 20;
-        o.backoff_max_ms = 200;
+        o.reconnect_min_ms = 20;
+        o.reconnect_max_ms = 200;
         o.index = 2;
         return o;
     }
@@ -160,23 +162,36 @@ class RbsTest : public ::testing::Test {
         return s;
     }
 
-    // Runs the loop until `done` or the guard deadline (a failure guard only).
-    bool run_until(const std::function<bool()>& done, std::chrono::milliseconds guard = 5000ms) {
-        auto end = std::chrono::steady_clock::now() + guard;
+    // One turn: deliver what the sockets hold (both ends are on this loop,
+    // so an idle turn means nothing is in flight; the bounded wait catches
+    // the kernel finishing a loopback send), else advance time one tick,
+    // which fires the timers due by then.
+    void step() {
+        if (loop_.run_once(0ms) > 0) return;
+        if (loop_.run_once(1ms) > 0) return;
+        clock_.advance(kTick);
+    }
+    // Runs the loop until `done`, at most `limit` of manual time (the
+    // wall-clock bound is a hang guard only).
+    bool run_until(const std::function<bool()>& done, control::Duration limit = 30s) {
+        const auto end = clock_.now() + limit;
+        const auto wall_end = std::chrono::steady_clock::now() + 60s;
         while (!done()) {
-            if (std::chrono::steady_clock::now() > end) return false;
-            loop_.run_once(5ms);
+            if (clock_.now() > end || std::chrono::steady_clock::now() > wall_end) return false;
+            step();
         }
         return true;
     }
-    // Runs for a while to see that something does NOT happen.
-    void run_for(std::chrono::milliseconds d) {
-        auto end = std::chrono::steady_clock::now() + d;
-        while (std::chrono::steady_clock::now() < end)
-            loop_.run_once(5ms);
+    // Runs `d` of manual time, to see that something does NOT happen in it.
+    void run_for(control::Duration d) {
+        const auto end = clock_.now() + d;
+        while (clock_.now() < end)
+            step();
     }
 
-    control::EventLoop loop_;
+    static constexpr control::Duration kTick = 10ms;
+    control::ManualClock clock_;
+    control::EventLoop loop_{&clock_};
     uint16_t port_ = 0;
     Recorder ra_, rb_;
     static inline test::TestPki* pki_ = nullptr;
@@ -266,8 +281,7 @@ TEST_F(RbsTest, FramesFlowBothWaysInOrderWithWatermarks) {
     for (uint64_t seq = 1; seq <= 3; ++seq)
         ASSERT_TRUE(b->send(frame(wire::Type::ack, 10, seq, wire::Ack{seq, 7})));
 
-    ASSERT_TRUE(
-        run_until([&] { return rb_.frames.size() >= sent.size() && ra_.frames.size() >= 3; }, 20000ms));
+    ASSERT_TRUE(run_until([&] { return rb_.frames.size() >= sent.size() && ra_.frames.size() >= 3; }));
     ASSERT_EQ(rb_.frames.size(), sent.size());
     for (size_t i = 0; i < sent.size(); ++i)
         EXPECT_TRUE(rb_.frames[i] == sent[i]) << "frame " << i;
@@ -524,15 +538,17 @@ TEST_F(RbsTest, StrangersFromThePeerAddressNeverDropTheSession) {
         ASSERT_TRUE(run_until([&] { return counter(*b, "accepted") == seen + 1; })) << i;
     }
     // Each is a candidate until its deadline, or refused at once when four
-    // are authenticating already (fewer when the machine is slow enough for
-    // the first ones to expire meanwhile).
+    // are authenticating already (no time passed: none has expired yet).
     const uint64_t too_many = counter(*b, "refused_too_many_candidates");
-    EXPECT_GE(too_many, 1u);
-    EXPECT_LE(std::stoull(text(*b, "candidates")), 4u);
+    EXPECT_EQ(too_many, 46u);
+    EXPECT_EQ(text(*b, "candidates"), "4");
+    EXPECT_EQ(counter(*b, "refused_handshake_timeout"), 0u);
     EXPECT_EQ(too_many + counter(*b, "refused_handshake_timeout") + std::stoull(text(*b, "candidates")), 50u);
     session_untouched();
     // Silent: the rest are refused at their deadline (handshake_timeout_ms).
+    const auto silent_from = clock_.now();
     ASSERT_TRUE(run_until([&] { return counter(*b, "refused_handshake_timeout") == 50 - too_many; }));
+    EXPECT_GE(clock_.now() - silent_from, 1000ms);
     EXPECT_EQ(text(*b, "candidates"), "0");
     for (int fd : plain)
         close(fd);
@@ -652,13 +668,13 @@ TEST_F(RbsTest, AFrameTricklingInKeepsThePeerAlive) {
         batch.entries.push_back({wire::Op::add, 0, 1, Ipv4{0x0a000001 + i}, Mac{{2, 0, 0, 0, 0, 1}}, 600});
     const std::vector<uint8_t> big = frame(wire::Type::delta, 10, 1, batch);
     ASSERT_GT(big.size(), 20000u);
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = clock_.now();
     for (size_t off = 0; off < big.size(); off += 2048) {
         ASSERT_TRUE(a->send(std::span<const uint8_t>(big).subspan(off, std::min<size_t>(2048, big.size() - off))));
         run_for(150ms); // 11 pieces: ~1.6 s for the frame, four times B's dead interval
     }
     ASSERT_TRUE(run_until([&] { return !rb_.frames.empty(); })) << "the frame never arrived whole";
-    EXPECT_GT(std::chrono::steady_clock::now() - t0, 4 * 400ms);
+    EXPECT_GT(clock_.now() - t0, 4 * 400ms);
     EXPECT_EQ(rb_.downs, 0);
     EXPECT_EQ(ra_.downs, 0);
     EXPECT_EQ(counter(*b, "dead_peer"), 0u) << control::render_text(b->report());
