@@ -1,4 +1,4 @@
-// ARP counters, defined once (STYLE rule 5): the receive ladder of the codec
+// ARP counters, defined once (X-macro lists): the receive ladder of the codec
 // (codec.hpp) and the neighbour service (service.hpp) increment them;
 // `display statistics`, its JSON and telemetry render from these lists.
 //
@@ -66,7 +66,6 @@ namespace wg::arp {
     X(vip_replies_sent, "replies for a VIP, from the virtual MAC (RFC 5798 §8.1.2)")                         \
     X(vip_backup_silent, "requests for a VIP left unanswered: not Master (RFC 5798 §6.4.2)")                 \
     X(request_not_for_us, "requests for another target (learned from, not answered)")                        \
-    X(gratuitous_sent, "gratuitous ARPs sent through announce()")                                            \
     X(send_failed, "frames the sink could not queue")                                                        \
     X(miss_requests_sent, "broadcast requests sent to resolve an arp_miss")                                  \
     X(miss_coalesced, "misses for a target already being resolved")                                          \

@@ -214,12 +214,6 @@ bool Service::send(uint16_t ifindex, const Packet& p) {
     return true;
 }
 
-bool Service::announce(uint16_t ifindex, Ipv4 ip, const Mac& mac) {
-    if (!send(ifindex, gratuitous(mac, ip))) return false;
-    stats_.add(Counter::gratuitous_sent);
-    return true;
-}
-
 // ---- the table writer -----------------------------------------------------
 
 // Pushes the control entry's (MAC, origin) to the store and publishes what the

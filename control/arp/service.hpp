@@ -1,4 +1,4 @@
-// The neighbour service of the control core (DESIGN "Tables", issue 4 item 4):
+// The neighbour service of the control core (docs/architecture.md "ARP"):
 // learns ARP from punted frames, answers for the interface addresses and the
 // VIPs of Master groups, resolves `arp_miss` next hops, ages entries with
 // refresh probes, installs the remote-backup peer's entries, and is the one
@@ -273,13 +273,18 @@ class Service {
 
     // A punted ARP frame received on `ifindex`.
     void on_frame(uint16_t ifindex, std::span<const uint8_t> frame, Time now);
-    // The fast path missed (ifindex, ip) (DESIGN "Packet paths" 3).
+    // The fast path missed (ifindex, ip) (docs/architecture.md "Packet paths"
+    // step 7: counted as arp_miss, punted as `resolve`).
     MissAction on_miss(uint16_t ifindex, Ipv4 ip, Time now);
     // Timers, busy retries, rate-limited sends. Call at least every 100 ms.
     void tick(Time now);
 
     // `arp_static` from the config. Replaces a learned or synced entry.
     Status add_static(uint16_t ifindex, Ipv4 ip, const Mac& mac, Time now);
+    // Removes a static entry; false when absent or not static. No production
+    // caller (configuration reload is not supported): tests/sync's forget()
+    // uses it to take one host out of a Master's replicated set.
+    bool remove_static(uint16_t ifindex, Ipv4 ip, Time now);
     // From the remote-backup peer (batch or real time). Static entries and
     // first-hand entries with the same MAC are kept (refused / ok).
     Status install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t age_remaining_s, Time now);

@@ -314,16 +314,4 @@ void Service::drain(Time now) {
     }
 }
 
-std::optional<Time> Service::next_deadline() const {
-    std::optional<Time> t;
-    if (!retry_q_.empty()) return Time{}; // as soon as possible
-    if (!urgent_q_.empty() || !probe_q_.empty()) {
-        const Duration interval =
-            opt_.requests_per_s ? Duration(seconds(1)) / opt_.requests_per_s : Duration::zero();
-        t = tat_ - interval * (opt_.request_burst - 1); // when take_budget() next says yes
-    }
-    if (!heap_.empty() && (!t || heap_.top().at < *t)) t = heap_.top().at;
-    return t;
-}
-
 } // namespace wg::arp

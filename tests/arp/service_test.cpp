@@ -214,15 +214,6 @@ TEST_F(Answering, SinkFailureIsCounted) {
     EXPECT_EQ(count(Counter::replies_sent), 0u);
 }
 
-TEST_F(Answering, AnnounceSendsAGratuitousArpFromTheVirtualMac) {
-    EXPECT_TRUE(svc->announce(kUser, kVip, kVmac));
-    ASSERT_EQ(sink.sent.size(), 1u);
-    EXPECT_TRUE(sink.sent[0].packet.is_gratuitous());
-    EXPECT_EQ(sink.sent[0].packet.eth_src, kVmac);
-    EXPECT_EQ(sink.sent[0].packet.eth_dst, kBroadcastMac);
-    EXPECT_EQ(count(Counter::gratuitous_sent), 1u);
-}
-
 using Synced = ArpTest;
 
 TEST_F(Synced, InstallRemoveAndFirstHandWins) {
