@@ -1,4 +1,5 @@
-// The appliance side of the operator channel (DESIGN.md "Operator interface"):
+// The appliance side of the operator channel (docs/architecture.md "Operator
+// interface"):
 // a Unix stream socket served on the control loop, a command table matched by
 // longest word prefix, and Report rendering to text or JSON.
 //

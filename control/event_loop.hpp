@@ -1,7 +1,8 @@
 // The control core's event loop: one epoll set for every control socket (CLI,
-// sync TLS, later the VRRP raw path), an internal timer heap whose nearest
-// deadline bounds epoll_wait, signalfd for SIGINT/SIGTERM, and pollers for
-// work that has no fd (the punt ring from the workers). DESIGN.md "Threads".
+// remote-backup TLS), an internal timer heap whose nearest deadline bounds
+// epoll_wait, signalfd for SIGINT/SIGTERM/SIGHUP, and pollers for work that
+// has no fd (the punt rings from the workers, VRRP and ARP included; the
+// link poller). docs/architecture.md "Threads".
 //
 // Time comes from an injected Clock so state machines hosted here can be
 // tested by advancing a ManualClock and calling run_once(0): nothing sleeps.

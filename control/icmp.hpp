@@ -1,6 +1,7 @@
 // ICMP for the control core (pure functions over frames): echo replies for
-// our addresses and, while Master, for the VIPs (issue 4: "answer ICMP echo
-// to VIPs"), and time-exceeded errors for packets whose TTL expired in the
+// our addresses and, while Master, for the VIPs (hosts ping their gateway;
+// answered as an address owner would, RFC 5798 §6.4.3, there being no
+// Accept_Mode key), and time-exceeded errors for packets whose TTL expired in the
 // fast path (RFC 1812 §5.3.1, §4.3.2.8 rate-limited by the caller).
 //
 // Thread-safety: reentrant.

@@ -1,5 +1,5 @@
-// A small streaming JSON writer for operator output (the CLI's --json, later
-// the telemetry endpoints). Written here rather than pulled in: the output is
+// A small streaming JSON writer for operator output (the CLI's --json and
+// the strings of the telemetry endpoints, main/telemetry.cpp). Written here rather than pulled in: the output is
 // a few kilobytes of objects, arrays, strings and integers, and a dependency
 // would be larger than this file.
 //

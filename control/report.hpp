@@ -1,7 +1,7 @@
 // The operator-output model: one value tree per command, rendered as VRP-style
 // text (the seed's `display remote-backup-service` layout), as JSON for
-// `warmgatectl --json`, and later as DPDK telemetry, all from the same data
-// (STYLE rule 5: a counter or state name is defined once).
+// `warmgatectl --json`, and as DPDK telemetry (main/telemetry.cpp), all from
+// the same data: a counter or state name is defined once, in its X-macro list.
 //
 //   Report ─┬─ Section "version"            text: rule, " Label : value" lines, rule
 //           ├─ Section list item "interfaces"[0]   JSON: {"version": {...},

@@ -1,5 +1,5 @@
-// warmgatectl: the operator's client for a running warmgate (DESIGN.md
-// "Operator interface"). Sends one command over the Unix socket, prints the
+// warmgatectl: the operator's client for a running warmgate
+// (docs/architecture.md "Operator interface"). Sends one command over the Unix socket, prints the
 // reply body on stdout (errors on stderr).
 //
 // Exit status: 0 ok, 1 the appliance refused or failed the command,

@@ -1,5 +1,5 @@
 // ARP codec for IPv4 over Ethernet (RFC 826): pure functions over byte spans
-// (STYLE rule 4). No sockets, no DPDK: the control core hands a punted frame
+// (one function per direction, no state). No sockets, no DPDK: the control core hands a punted frame
 // in, and gets frames to inject out.
 //
 // Frame layout (network byte order), 42 bytes, padded with zeros to the
@@ -20,7 +20,8 @@
 //   - sender IP == target IP = gratuitous ARP / announcement (RFC 5227 §3,
 //     RFC 5944 §4.6), as request or reply.
 // VLAN-tagged frames never get here: the fast path punts only frames whose
-// Ethernet type is ARP (fastpath/worker.cpp, DESIGN "Packet paths" 1).
+// Ethernet type is ARP (fastpath/worker.cpp; docs/architecture.md "Packet
+// paths" step 2).
 //
 // Thread-safety: every function is reentrant; call from any thread. No
 // exceptions, no allocation.

@@ -1,4 +1,4 @@
-// VRRP advertisement codec: pure functions over byte spans (STYLE rule 4).
+// VRRP advertisement codec: pure functions over byte spans, no state.
 // VRRPv2 (RFC 3768 §5, with the RFC 2338 authentication types) and VRRPv3 for
 // IPv4 (RFC 5798 §5). No sockets, no DPDK: the control-core adapter hands the
 // punted IPv4 packet (or its header fields and payload) in, and gets bytes out.

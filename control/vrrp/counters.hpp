@@ -1,4 +1,4 @@
-// VRRP counters, defined once (STYLE rule 5): the receive ladder of the codec
+// VRRP counters, defined once (X-macro lists): the receive ladder of the codec
 // (codec.hpp) and the per-group state machine (state_machine.hpp) increment
 // them; `display vrrp`, its JSON and telemetry render from these lists.
 //
@@ -52,7 +52,7 @@ namespace wg::vrrp {
     X(priority_zero_received, "priority-0 advertisements heard (RFC 5798 §6.4.2/§6.4.3)")                    \
     X(lower_priority_discarded, "Backup discarded a lower-priority advert to preempt (§6.4.2)")              \
     X(preempt_delayed, "preemptions that waited for the preempt delay (seed: preempt-mode timer)")           \
-    X(preempt_held, "preemptions deferred by the remote-backup hold (DESIGN: sync before preempt)")          \
+    X(preempt_held, "preemptions deferred by the remote-backup hold (sync-protocol.md §5: hold)")            \
     X(preempt_cancelled, "preempt waits cancelled by a Master at least as good")                             \
     X(split_brain, "Master heard a losing advert from another Master")                                       \
     X(stale_advert_answered, "losing adverts a Master answered with one advert (one per interval)")          \

@@ -47,7 +47,7 @@ constexpr std::string_view state_name(State s) {
     X(higher_address, "advert with equal priority from a higher address (RFC 5798 §6.4.3)")                  \
     X(preempt, "preempted a lower-priority Master (RFC 5798 §6.4.2, Preempt_Mode)")                          \
     X(preempt_delay, "preempted a lower-priority Master after the preempt delay (seed)")                     \
-    X(preempt_hold_released, "preempted once the remote-backup hold was released (DESIGN)")                  \
+    X(preempt_hold_released, "preempted once the remote-backup hold was released (sync-protocol.md §5)")     \
     X(shutdown, "shutdown (RFC 5798 §6.4.2/§6.4.3)")                                                         \
     X(interface_down, "interface down")                                                                      \
     X(interface_up, "interface up")                                                                          \

@@ -23,8 +23,8 @@
 
 namespace wg::vrrp {
 
-// What becoming Master or Backup changes in the fast path (DESIGN "Packet
-// paths" 4): forwarding on the interface and its source MAC.
+// What becoming Master or Backup changes in the fast path (docs/architecture.md
+// "Packet paths" steps 1 and 6): forwarding on the interface and its source MAC.
 class ForwardingSink {
   public:
     virtual ~ForwardingSink() = default;

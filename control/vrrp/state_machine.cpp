@@ -256,8 +256,9 @@ void Machine::on_backup(const Event& ev) {
             // to {Master}". This takeover is never held: the Master is gone.
             enter_master(released_ ? Reason::master_released : Reason::master_down);
         } else if (ev.timer == TimerId::preempt) {
-            // seed: preempt-mode timer delay elapsed. DESIGN: not before the
-            // remote backup has synced us: while held, remember and wait.
+            // seed: preempt-mode timer delay elapsed. Not before the remote
+            // backup has synced us (docs/sync-protocol.md §5, "Preempt hold"):
+            // while held, remember and wait.
             if (hold_) {
                 preempt_pending_ = true;
                 note(GroupCounter::preempt_held);

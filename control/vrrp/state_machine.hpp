@@ -1,9 +1,9 @@
-// The VRRP state machine of one group, pure (STYLE rule 3):
+// The VRRP state machine of one group, pure:
 //   (state, event, now) -> (state, actions).
 // RFC 5798 §6.4 (VRRPv3) and RFC 3768 §6.4 (VRRPv2), plus the seed's vendor
 // extensions (preempt-mode timer delay, vrrp recover-delay, admin-vrrp) and the
-// remote-backup "preempt hold" of DESIGN.md ("Mastership should not be taken
-// back before the returning device has been synced").
+// remote-backup "preempt hold" (docs/sync-protocol.md §5: Mastership is not
+// taken back before the returning device has been synced).
 //
 // One entry point, Machine::handle(), dispatches to one handler per state (VPP
 // vrrp.c style); every branch cites the RFC rule or seed section it applies.

@@ -1,4 +1,5 @@
-// The operator channel against a live appliance (issue 2 items 8-10):
+// The operator channel against a live appliance (docs/architecture.md
+// "Operator interface"):
 // warmgatectl's text and --json answers from a running warmgate on null
 // devices, its errors and exit codes, and the control socket's lifecycle
 // (one server per socket, gone after shutdown).

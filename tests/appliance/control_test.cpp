@@ -1,4 +1,4 @@
-// Packet-level tests of the control plane (issue 4 item 6) against the real
+// Packet-level tests of the control plane (ARP, VRRP, ICMP) against the real
 // warmgate process: its port is a net_af_packet device on one end of a veth
 // pair (tests/support/lab.hpp builds the two namespaces), and the test plays
 // the LAN on the other end with AF_PACKET sockets of its own (wire.hpp):
@@ -375,8 +375,8 @@ TEST_F(ControlOnTheWire, BecomingMasterSendsGratuitousArpsAndAdverts) {
 }
 
 // Cases 2 and 4: ARP and ICMP echo for the VIP are answered from the virtual
-// MAC while Master, and left unanswered while Backup (RFC 5798 §6.4.2, §6.4.3,
-// DESIGN "Packet paths" 4), before and after a spell as Master.
+// MAC while Master, and left unanswered while Backup (RFC 5798 §6.4.2, §6.4.3;
+// docs/architecture.md "Packet paths"), before and after a spell as Master.
 TEST_F(ControlOnTheWire, VipAnsweredOnlyWhileMaster) {
     // A Backup's silence, proven by the counter of each path that saw the frame.
     const auto expect_backup_silent = [&](const std::string& when) {

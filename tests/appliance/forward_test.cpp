@@ -1,5 +1,5 @@
-// Frames in → frames out through a live warmgate on net_pcap (issue 3
-// item 7): downlink frames replayed from an rx_pcap on the network-side
+// Frames in → frames out through a live warmgate on net_pcap (the packet
+// paths of docs/architecture.md): downlink frames replayed from an rx_pcap on the network-side
 // port, forwarded frames read back from the user-side port's tx_pcap after
 // SIGTERM, and every fast-path counter checked against what was sent.
 #include "tests/appliance/harness.hpp"

@@ -1,7 +1,7 @@
-// warmgate's start-up refusals (issue 2 item 9): a bad config is refused
-// with every located error before EAL is touched; a bad EAL option, a port
-// that cannot be probed and too few lcores each end the process with exit 1
-// and a message that says what to fix.
+// warmgate's start-up refusals (docs/config.md "How the file is read"): a
+// bad config is refused with every located error before EAL is touched; a
+// bad EAL option, a port that cannot be probed and too few lcores each end
+// the process with exit 1 and a message that says what to fix.
 #include "tests/appliance/harness.hpp"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
-// DPDK telemetry (DESIGN "Operator interface"): /warmgate/statistics read
-// with DPDK's own client, dpdk-telemetry.py, shows the counters that
-// `warmgatectl --json display statistics` shows (STYLE rule 5: one
-// definition, every view), once traffic has stopped.
+// DPDK telemetry (docs/architecture.md "Operator interface"): /warmgate/statistics
+// read with DPDK's own client, dpdk-telemetry.py, shows the counters that
+// `warmgatectl --json display statistics` shows (one X-macro definition,
+// every view), once traffic has stopped.
 #include "tests/appliance/harness.hpp"
 #include "tests/appliance/packets.hpp"
 
