@@ -5,10 +5,8 @@
 // included), never inside vrrp::Service's feed. Nothing sleeps.
 #include "sync/remote_backup.hpp"
 
-#include "control/vrrp/codec.hpp"
 #include "profile_support.hpp"
-
-#include <cstring>
+#include "tests/support/vrrp_advert.hpp"
 
 namespace wg::sync::test {
 namespace {
@@ -36,20 +34,7 @@ struct Hooks final : vrrp::HookRunner {
 
 // An advertisement from another router on kIf (Ethernet + IPv4 + VRRPv2).
 std::vector<uint8_t> advert(uint8_t priority, Ipv4 src) {
-    vrrp::Advertisement a;
-    a.version = 2;
-    a.vrid = 1;
-    a.priority = priority;
-    a.interval = 1;
-    a.addresses = {*Ipv4::parse("10.0.0.254")};
-    const std::vector<uint8_t> ip = vrrp::encode_ipv4(a, config::VrrpAuth{}, src);
-    std::vector<uint8_t> f(14 + ip.size());
-    const uint8_t dst[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x12};
-    std::memcpy(f.data(), dst, 6);
-    f[6] = 0x02, f[11] = 0x02;
-    f[12] = 0x08, f[13] = 0x00;
-    std::memcpy(f.data() + 14, ip.data(), ip.size());
-    return f;
+    return test_support::advert_v2(1, priority, src, *Ipv4::parse("10.0.0.254"));
 }
 
 class RemoteBackupHold : public PairTest {

@@ -2,10 +2,9 @@
 // of set_preempt_hold (a hold set while a group is being fed waits for the
 // loop and is counted in `reentrant_hold`). Nothing sleeps.
 #include "control/vrrp/service.hpp"
+#include "tests/support/vrrp_advert.hpp"
 
 #include <gtest/gtest.h>
-
-#include <cstring>
 
 namespace wg::vrrp {
 namespace {
@@ -26,19 +25,7 @@ struct Hooks final : HookRunner {
 
 // A VRRPv2 advertisement for vrid 1 from `src`, as the punt path delivers it.
 std::vector<uint8_t> advert(uint8_t priority, Ipv4 src) {
-    Advertisement a;
-    a.vrid = 1;
-    a.priority = priority;
-    a.interval = 1;
-    a.addresses = {*Ipv4::parse("10.1.1.254")};
-    const std::vector<uint8_t> ip = encode_ipv4(a, config::VrrpAuth{}, src);
-    std::vector<uint8_t> f(14 + ip.size());
-    const uint8_t dst[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x12};
-    std::memcpy(f.data(), dst, 6);
-    f[6] = 0x02, f[11] = 0x02;
-    f[12] = 0x08, f[13] = 0x00;
-    std::memcpy(f.data() + 14, ip.data(), ip.size());
-    return f;
+    return test_support::advert_v2(1, priority, src, *Ipv4::parse("10.1.1.254"));
 }
 
 struct ServiceTest : ::testing::Test {
