@@ -12,7 +12,9 @@ using namespace wg::control;
 
 namespace {
 
-// Names declared once, as a module would (STYLE rule 5).
+// Names declared once, in one X-macro list, as a module declares its counters
+// and fields (docs/architecture.md): the display label and the JSON key come
+// from the same row.
 #define RBS_FIELDS(X)                     \
     X(service_index, "Service-Index")     \
     X(service_name, "Service-Name")       \
