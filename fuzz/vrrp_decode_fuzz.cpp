@@ -1,7 +1,7 @@
 // libFuzzer target for the VRRP receive ladder (every codec has a fuzz
 // target: docs/fuzzing.md). Built with -fsanitize=fuzzer when the compiler is
-// clang (tests/vrrp/meson.build); with gcc, tests/vrrp/fuzz_replay.cpp runs this same
-// entry point over tests/vrrp/corpus/ as a unit test.
+// clang (tests/vrrp/meson.build); with gcc, tests/support/fuzz_replay.cpp
+// runs this same entry point over tests/vrrp/corpus/ as a unit test.
 //
 // Each input is tried twice: as a whole IPv4 packet (decode_ipv4) and as a
 // bare VRRP message behind a valid IPv4 header (decode), so that the deeper

@@ -1,7 +1,8 @@
-// Runs the libFuzzer entry point of fuzz/vrrp_decode_fuzz.cpp over every file
-// of a corpus directory, so that the fuzz target and its invariants are
-// exercised by a plain gcc build (suite 'unit'). An invariant violation aborts.
-// Usage: vrrp_fuzz_replay DIR
+// Runs the libFuzzer entry point of the fuzz/*.cpp target linked with it over
+// every file of a corpus directory (and every prefix of each), so that the
+// fuzz target and its invariants are exercised by a plain gcc build (suite
+// 'unit'). An invariant violation aborts.
+// Usage: NAME_fuzz_replay DIR
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
