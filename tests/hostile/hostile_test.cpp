@@ -1,5 +1,5 @@
 // The hostile suite (docs/lab.md "The hostile suite"): each case brings the
-// lab up (scripts/lab.sh through tests/lab/lab_driver), lets Device A learn
+// lab up (scripts/lab.sh through tests/support/lab_driver), lets Device A learn
 // the hosts and replicate them to Device B, then attacks the pair as a host
 // on the user LAN, a stranger at the sync port or a greedy operator would,
 // with real frames from scripts/tools/wg-attack, and asserts the outcome
@@ -18,7 +18,7 @@
 // which count every transition.
 #include "tests/hostile/hostile.hpp"
 #include "tests/support/lab.hpp"
-#include "tests/lab/lab_driver.hpp"
+#include "tests/support/lab_driver.hpp"
 
 #include <gtest/gtest.h>
 

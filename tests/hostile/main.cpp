@@ -6,7 +6,7 @@
 // The lab's cases need root (network namespaces): without it they are
 // skipped with meson's skip code (77); the config case runs as any user.
 #include "tests/hostile/hostile.hpp"
-#include "tests/lab/lab_driver.hpp"
+#include "tests/support/lab_driver.hpp"
 
 #include <gtest/gtest.h>
 

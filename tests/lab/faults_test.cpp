@@ -14,7 +14,7 @@
 // Timing: the waits are polls with generous bounds; only the preempt case
 // compares a measured time with a configured one (the preempt delay). The
 // traffic windows are a few seconds (the suite must fit CI on 2 cores).
-#include "tests/lab/lab_driver.hpp"
+#include "tests/support/lab_driver.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 // build them first). scripts/lab.sh comes from WARMGATE_SOURCE_ROOT and runs
 // the programs of WARMGATE_BUILD_ROOT. Network namespaces need root: without
 // it every test is skipped with meson's skip code (77), saying why.
-#include "tests/lab/lab_driver.hpp"
+#include "tests/support/lab_driver.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "tests/lab/lab_driver.hpp"
+#include "tests/support/lab_driver.hpp"
 
 #include "tests/support/lab.hpp"
 

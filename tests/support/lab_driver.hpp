@@ -1,4 +1,4 @@
-// Driver of the lab for the fault suite (suite 'lab', docs/lab.md): the
+// Driver of the lab for the fault and hostile suites (docs/lab.md): the
 // real scripts/lab.sh builds the seed's network in namespaces and starts
 // both devices; wg-trafgen sends and counts the downlink exactly as
 // scripts/demo.sh does (generator in wg-core on gen0, receiver in wg-hosts on
