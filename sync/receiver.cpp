@@ -31,24 +31,78 @@ const char* to_string(ActionKind k) {
 Receiver::Receiver(const ProfileOptions& opt, arp::Service& arp, ProfileStats& stats)
     : backup_id_(opt.backup_id), digest_interval_ms_(opt.digest_interval_ms), arp_(arp), stats_(stats) {
     for (const auto& [ifindex, name] : opt.ifnames) {
-        remote_.set_interface(ifindex, name);
+        side_.set_interface(ifindex, name);
         by_name_[name] = ifindex;
     }
-    // A Slave installs a batch into the received set and the ARP service:
-    // where the service's tables are sized at start, so is this one
-    // (arp::Options::preallocate).
-    if (const uint32_t cap = arp.options().preallocate; cap != 0) {
-        remote_.reserve(cap);
-        remote_.commit();
-    }
+    // One receiver per ARP service keeps its received set in the service's
+    // entries; another (a second profile) keeps all of its set in side_.
+    owner_ = arp_.claim_replicas(this);
+}
+
+Receiver::~Receiver() {
+    if (owner_) arp_.release_replicas(this); // the ARP service outlives us
 }
 
 uint64_t Receiver::digest() const {
-    return remote_.digest() + unknown_.digest();
+    return marked_digest_ + side_.digest() + unknown_.digest();
 }
 
 size_t Receiver::size() const {
-    return remote_.size() + unknown_.size();
+    return marked_ + side_.size() + unknown_.size();
+}
+
+void Receiver::on_replica_lost(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t tag) {
+    marked_digest_ -= side_.hash_of(ifindex, ip, mac);
+    --marked_;
+    side_.upsert(ifindex, ip, mac, tag);
+}
+
+// (ifindex, ip) → mac is received: marked in the ARP service when it holds
+// it with that MAC, else in side_.
+void Receiver::put(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint16_t age_s, Time now) {
+    const arp::ReplicaInstall r = arp_.install_replica(ifindex, ip, mac, age_s, owner_ ? gen_ : 0, now);
+    if (r.was) {
+        marked_digest_ -= side_.hash_of(ifindex, ip, *r.was);
+        --marked_;
+    }
+    if (r.held) {
+        marked_digest_ += side_.hash_of(ifindex, ip, mac);
+        ++marked_;
+        if (side_.size() != 0) side_.remove(ifindex, ip);
+    } else {
+        side_.upsert(ifindex, ip, mac, gen_);
+    }
+    switch (r.status) {
+    case arp::Status::ok:
+    case arp::Status::busy:
+        count(ProfileCounter::entries_installed);
+        break;
+    case arp::Status::unknown_interface:
+        count(ProfileCounter::unknown_interface);
+        break;
+    case arp::Status::refused:
+    case arp::Status::full:
+    case arp::Status::invalid:
+        count(ProfileCounter::install_refused);
+        break;
+    }
+}
+
+void Receiver::take(uint16_t ifindex, Ipv4 ip, Time now) {
+    // Spares entries this device knows first-hand (arp/service.hpp).
+    bool removed = false;
+    std::optional<Mac> was;
+    if (owner_)
+        was = arp_.remove_replica(ifindex, ip, now, removed);
+    else
+        removed = arp_.remove_synced(ifindex, ip, now);
+    if (was) {
+        marked_digest_ -= side_.hash_of(ifindex, ip, *was);
+        --marked_;
+    } else if (side_.size() != 0) {
+        side_.remove(ifindex, ip);
+    }
+    if (removed) count(ProfileCounter::entries_removed);
 }
 
 bool Receiver::in_sync() const {
@@ -200,19 +254,16 @@ void Receiver::send_ack() {
 }
 
 void Receiver::apply_all(const std::vector<wire::Entry>& es, Time now) {
-    // Each entry's slots in the received set, the ARP service and the
-    // fast-path table are at random places in tables of up to millions of
-    // entries: asking for those of entry i + kAhead while applying entry i
-    // lets the memory fetches of several entries overlap instead of queueing.
+    // Each entry's slots in the ARP service and the fast-path table are at
+    // random places in tables of up to millions of entries: asking for those
+    // of entry i + kAhead while applying entry i lets the memory fetches of
+    // several entries overlap instead of queueing.
     constexpr size_t kAhead = 8;
     const size_t n = es.size();
     for (size_t i = 0; i < n; ++i) {
         if (i + kAhead < n) {
             const wire::Entry& f = es[i + kAhead];
-            if (const int32_t mapped = peer_.to_local[f.iface]; mapped >= 0) {
-                remote_.prefetch(uint16_t(mapped), f.ip);
-                arp_.prefetch(uint16_t(mapped), f.ip);
-            }
+            if (const int32_t mapped = peer_.to_local[f.iface]; mapped >= 0) arp_.prefetch(uint16_t(mapped), f.ip);
         }
         apply(es[i], now);
     }
@@ -230,27 +281,10 @@ void Receiver::apply(const wire::Entry& e, Time now) {
         return;
     }
     const uint16_t ifindex = uint16_t(mapped);
-    if (e.op == wire::Op::remove) {
-        remote_.remove(ifindex, e.ip);
-        // Spares entries this device knows first-hand (arp/service.hpp).
-        if (arp_.remove_synced(ifindex, e.ip, now)) count(ProfileCounter::entries_removed);
-        return;
-    }
-    remote_.upsert(ifindex, e.ip, e.mac, gen_);
-    switch (arp_.install_synced(ifindex, e.ip, e.mac, e.age_s, now)) {
-    case arp::Status::ok:
-    case arp::Status::busy:
-        count(ProfileCounter::entries_installed);
-        break;
-    case arp::Status::unknown_interface:
-        count(ProfileCounter::unknown_interface);
-        break;
-    case arp::Status::refused:
-    case arp::Status::full:
-    case arp::Status::invalid:
-        count(ProfileCounter::install_refused);
-        break;
-    }
+    if (e.op == wire::Op::remove)
+        take(ifindex, e.ip, now);
+    else
+        put(ifindex, e.ip, e.mac, e.age_s, now);
 }
 
 void Receiver::on_snapshot_begin(const wire::Message& m, Time now) {
@@ -263,15 +297,13 @@ void Receiver::on_snapshot_begin(const wire::Message& m, Time now) {
     in.held_before = size();
     in.started = now;
     phase_ = in;
-    ++gen_;
+    if (++gen_ == 0) gen_ = 1; // 0 marks nothing
     held_.reset();
     unknown_.clear();
-    // The installs below land here and in the ARP service: size both once
-    // instead of growing 20 times each. A hint from the peer, so bounded; and
-    // only the snapshot's own size: a warm Slave holds mostly the same keys.
-    const size_t hint = std::min<size_t>(b.entries, size_t(1) << 23);
-    remote_.reserve(hint);
-    arp_.reserve(hint);
+    // The installs below land in the ARP service: size it once instead of
+    // growing 20 times. A hint from the peer, so bounded; and only the
+    // snapshot's own size: a warm Slave holds mostly the same keys.
+    arp_.reserve(std::min<size_t>(b.entries, size_t(1) << 23));
 }
 
 void Receiver::on_snapshot_entries(const wire::Message& m, Time now) {
@@ -302,16 +334,17 @@ void Receiver::on_snapshot_end(const wire::Message& m, Time now) {
     // Slave that held nothing (a restart: the common cold case) has nothing
     // stale, and skips a walk over the whole table.
     std::vector<uint64_t> stale;
-    if (in.held_before != 0)
-        remote_.for_each([&](uint16_t ifindex, Ipv4 ip, const Table::Value& v) {
+    if (in.held_before != 0) {
+        if (owner_)
+            arp_.for_each_replica([&](uint16_t ifindex, Ipv4 ip, const Mac&, uint32_t tag) {
+            if (tag != gen_) stale.push_back(Table::key(ifindex, ip));
+        });
+        side_.for_each([&](uint16_t ifindex, Ipv4 ip, const Table::Value& v) {
             if (v.tag != gen_) stale.push_back(Table::key(ifindex, ip));
         });
-    for (uint64_t k : stale) {
-        const uint16_t ifindex = uint16_t(k >> 32);
-        const Ipv4 ip{uint32_t(k)};
-        remote_.remove(ifindex, ip);
-        if (arp_.remove_synced(ifindex, ip, now)) count(ProfileCounter::entries_removed);
     }
+    for (uint64_t k : stale)
+        take(uint16_t(k >> 32), Ipv4{uint32_t(k)}, now);
     held_ = Held{in.epoch, in.seq};
     synced_ = true;
     count(ProfileCounter::snapshots_received);

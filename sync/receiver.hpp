@@ -23,11 +23,19 @@
 // resync requests, protocol errors) is returned; the profile performs it.
 //
 // Received set: {(interface name, ip) → mac} of what the Master sent, with
-// the order-independent digest of sync/table.hpp, so that it equals the
-// Master's table digest whatever the ARP service made of each entry (a
-// refused install is counted, not retried: the digests compare the streams,
-// not the two ARP tables). Entries on an interface name this device lacks
-// are kept apart (never installed, still digested).
+// the order-independent digest of docs/sync-protocol.md §8, so that it
+// equals the Master's table digest whatever the ARP service made of each
+// entry (a refused install is counted, not retried: the digests compare the
+// streams, not the two ARP tables). One store holds it: the ARP service's
+// own entries, marked as received with the snapshot generation that last
+// carried them (arp::Service::install_replica). Only what the ARP service
+// does not hold with the received MAC is kept here, in `side_`: installs it
+// refused (static entry, own address, not in the subnet, full) and entries
+// it let go or changed since for reasons of its own (aging, probing, a
+// static entry, a link flush: on_replica_lost). Entries on an interface
+// name this device lacks are kept apart too (never installed, still
+// digested). A key is in exactly one of the three; the digest is kept
+// incrementally (one word added or subtracted per change).
 //
 // Thread-safety: control lcore only (the profile's).
 #pragma once
@@ -122,11 +130,12 @@ struct Action {
 };
 using Actions = std::vector<Action>;
 
-class Receiver {
+class Receiver final : public arp::ReplicaListener {
   public:
     // `arp` and `stats` outlive the receiver; `opt.ifnames` names the local
     // interfaces (the digest uses names). A receiver starts idle, as Slave.
     Receiver(const ProfileOptions& opt, arp::Service& arp, ProfileStats& stats);
+    ~Receiver() override;
     Receiver(const Receiver&) = delete;
     Receiver& operator=(const Receiver&) = delete;
 
@@ -160,6 +169,13 @@ class Receiver {
     std::optional<uint64_t> peer_digest() const { return peer_digest_; }
     std::optional<uint32_t> last_snapshot_entries() const { return last_snap_entries_; }
     std::optional<std::chrono::nanoseconds> last_snapshot_time() const { return last_snap_time_; }
+    // Received entries held apart from the ARP service (refused or let go
+    // locally, unknown interfaces): what the received set costs beyond it.
+    size_t held_apart() const { return side_.size() + unknown_.size(); }
+
+    // arp::ReplicaListener: a marked entry left the ARP service or changed
+    // (ifindex, ip) → mac stays received: it moves to `side_`.
+    void on_replica_lost(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t tag) override;
 
   private:
     struct Idle {};
@@ -216,11 +232,18 @@ class Receiver {
     PhaseState phase_;
     std::optional<Held> held_;
 
-    // The received set: `remote` in local ifindex numbering, `unknown` by the
-    // peer's iface id (its names) for interfaces this device lacks; tags are
-    // the snapshot generation that last carried the entry (stale sweep).
-    Table remote_, unknown_;
-    uint32_t gen_ = 0;
+    // The received set (see above): the ARP service's marked entries
+    // (their digest words summed in marked_digest_), `side_` in local ifindex
+    // numbering, `unknown_` by the peer's iface id (its names) for
+    // interfaces this device lacks. Tags: the snapshot generation that last
+    // carried the entry (stale sweep); never 0 (0: not received).
+    void put(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint16_t age_s, Time now);
+    void take(uint16_t ifindex, Ipv4 ip, Time now);
+    bool owner_ = false; // this receiver's marks are the ARP service's (claim_replicas)
+    uint64_t marked_digest_ = 0;
+    size_t marked_ = 0;
+    Table side_, unknown_;
+    uint32_t gen_ = 1;
 
     std::optional<uint64_t> peer_digest_;
     std::optional<uint32_t> last_snap_entries_;

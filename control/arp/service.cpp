@@ -269,10 +269,17 @@ void Service::remove_entry(uint64_t key, Time now) {
 // Every erasure of entries_ goes through here (the per-interface count and
 // a verification in progress go with the entry).
 void Service::erase_entry(uint64_t key) {
+    // The replica mark fits the padding: ~96 bytes an entry still (service.hpp "Cost").
+    static_assert(sizeof(Entry) == 56, "an entry table value grew");
+    Mac mac;
+    uint32_t tag = 0;
+    if (replicas_ != nullptr)
+        if (auto it = entries_.find(key); it != entries_.end()) mac = it->second.mac, tag = it->second.replica;
     if (entries_.erase(key) == 0) return;
     uint32_t& n = iface_entries(key_ifindex(key));
     if (n > 0) --n;
     verifying_.erase(key);
+    if (tag != 0) lose_replica(key, mac, tag);
 }
 
 uint32_t& Service::iface_entries(uint16_t ifindex) {
@@ -345,6 +352,11 @@ Status Service::add_static(uint16_t ifindex, Ipv4 ip, const Mac& mac, Time now) 
             e = old;
         else
             erase_entry(key);
+        return st;
+    }
+    if (old.replica != 0) { // a static entry holds no replica (service.hpp "Replicas")
+        e.replica = 0;
+        lose_replica(key, old.mac, old.replica);
     }
     return st;
 }
@@ -355,61 +367,6 @@ bool Service::remove_static(uint16_t ifindex, Ipv4 ip, Time now) {
     if (it == entries_.end() || it->second.origin != Origin::static_entry) return false;
     remove_entry(key, now);
     return true;
-}
-
-Status Service::install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t age_remaining_s,
-                               Time now) {
-    const control::InterfaceInfo* i = iface(ifindex);
-    if (!i) return Status::unknown_interface;
-    if (ip == i->address.addr || mac == i->mac) {
-        stats_.add(Counter::address_conflict);
-        return Status::refused;
-    }
-    if (!valid_sender_mac(mac) || !valid_sender_ip(ip) || ip.value == 0) {
-        stats_.add(Counter::table_invalid);
-        return Status::invalid;
-    }
-    if (!host_of(*i, ip)) {
-        stats_.add(Counter::not_in_subnet);
-        return Status::refused;
-    }
-    const uint64_t key = make_key(ifindex, ip);
-    auto [it, inserted] = entries_.try_emplace(key); // one lookup: most installs are new keys
-    const bool existed = !inserted;
-    if (inserted) ++iface_entries(ifindex);
-    Entry& e = it->second;
-    if (existed) {
-        if (e.origin == Origin::static_entry) {
-            stats_.add(Counter::static_kept);
-            return Status::refused;
-        }
-        // First-hand knowledge wins over the peer's copy of the same fact.
-        if (e.origin == Origin::learned && e.mac == mac) {
-            stats_.add(Counter::synced_kept_local);
-            return Status::ok;
-        }
-    }
-    const Entry old = e;
-    if (existed && old.mac != mac) verifying_.erase(key); // the Master decided the move
-    e.mac = mac;
-    e.origin = Origin::synced;
-    e.state = State::synced;
-    if (!existed) e.learned = now;
-    e.confirmed = now;
-    e.probes_sent = 0;
-    e.probe_queued = false;
-    set_synced_deadline(key, e, age_remaining_s, now);
-    const Status st = store(key, e, now);
-    if (st != Status::ok && st != Status::busy) {
-        if (existed)
-            e = old;
-        else
-            erase_entry(key);
-        return st;
-    }
-    if (existed && old.mac != mac) stats_.add(Counter::mac_moves);
-    stats_.add(Counter::synced_installed);
-    return st;
 }
 
 bool Service::remove_synced(uint16_t ifindex, Ipv4 ip, Time now) {

@@ -101,6 +101,17 @@
 //    and after a switchover the new Master refreshes them with its own aging.
 //    Both devices age their copies; the Master's deletes arrive through
 //    remove_synced(), which spares entries this device has confirmed itself.
+//  - Replicas: a remote-backup Slave's received set (sync/receiver.hpp)
+//    lives in the entries that hold it: install_replica marks the entry
+//    with the receiver's tag (its snapshot generation) when the entry holds
+//    the received MAC afterwards (installed, or first-hand with that MAC).
+//    The mark goes with remove_replica, and whenever this device's own rules
+//    take the entry away or change its MAC (aging, probing, a move, a static
+//    entry, a link flush, a failed busy retry, a plain remove_synced): the
+//    receiver that claimed the marks hears it (ReplicaListener) and keeps
+//    that entry apart. One receiver per service holds marks (claim_replicas);
+//    another keeps its whole set apart. Costs nothing per entry but the
+//    4-byte mark.
 //  - Rate: requests and probes this device originates share one global
 //    budget (`requests_per_s`, burst `request_burst`); misses go first.
 //    Replies are not capped (the fast path's punt limiter bounds what we
@@ -203,6 +214,16 @@ class ChangeListener {
     virtual void on_change(const Change& c) = 0;
 };
 
+// The remote-backup receiver that claimed the marks listens here ("Replicas").
+class ReplicaListener {
+  public:
+    virtual ~ReplicaListener() = default;
+    // The marked entry (ifindex, ip), received with `mac` in generation
+    // `tag`, left the table, took another MAC or became static by this
+    // device's own rules: the mark is gone.
+    virtual void on_replica_lost(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t tag) = 0;
+};
+
 // Whoever holds packets for a next hop (the punt handler) listens here.
 class ResolveListener {
   public:
@@ -243,6 +264,13 @@ enum class Status : uint8_t {
     busy,              // queued for retry on tick
 };
 const char* to_string(Status s);
+
+// install_replica's outcome.
+struct ReplicaInstall {
+    Status status = Status::ok;
+    bool held = false;      // the entry holds the received MAC and carries the mark now
+    std::optional<Mac> was; // the MAC it was marked with before the call (that mark is gone)
+};
 
 class Service {
   public:
@@ -287,9 +315,28 @@ class Service {
     bool remove_static(uint16_t ifindex, Ipv4 ip, Time now);
     // From the remote-backup peer (batch or real time). Static entries and
     // first-hand entries with the same MAC are kept (refused / ok).
-    Status install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t age_remaining_s, Time now);
+    Status install_synced(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t age_remaining_s, Time now) {
+        return install_replica(ifindex, ip, mac, age_remaining_s, 0, now).status;
+    }
     // Removes a synced entry; false when absent or not synced (first-hand or static).
     bool remove_synced(uint16_t ifindex, Ipv4 ip, Time now);
+    // Replicas (see "Rules"). claim_replicas: false when another listener
+    // holds the marks; release_replicas takes every mark off.
+    bool claim_replicas(ReplicaListener* l);
+    void release_replicas(ReplicaListener* l);
+    // install_synced that marks the entry with `tag` (the claimer's, != 0)
+    // when it holds `mac` afterwards; tag 0: a plain install.
+    ReplicaInstall install_replica(uint16_t ifindex, Ipv4 ip, const Mac& mac, uint32_t age_remaining_s,
+                                   uint32_t tag, Time now);
+    // remove_synced for the claimer: returns the MAC the entry was marked
+    // with (the mark goes); the entry goes too when still synced (`removed`).
+    std::optional<Mac> remove_replica(uint16_t ifindex, Ipv4 ip, Time now, bool& removed);
+    // f(ifindex, ip, mac, tag) for every marked entry, in no order.
+    template <class F>
+    void for_each_replica(F&& f) const {
+        for (const auto& [key, e] : entries_)
+            if (e.replica != 0) f(key_ifindex(key), key_ip(key), e.mac, e.replica);
+    }
     // A hint a few entries ahead of install_synced()/remove_synced() in a
     // batch: fetches the key's slots (ours and the store's) meanwhile.
     void prefetch(uint16_t ifindex, Ipv4 ip) const {
@@ -335,10 +382,11 @@ class Service {
         Origin origin = Origin::learned;
         State state = State::reachable;
         uint8_t probes_sent = 0;
-        bool in_heap = false;      // one live heap item, at heap_time (<= due)
-        bool probe_queued = false; // in probe_q_ waiting for the budget
-        bool in_store = false;     // the store holds the key (and the listener knows it)
-        bool retry = false;        // in retry_q_ after `busy`
+        bool in_heap : 1 = false;      // one live heap item, at heap_time (<= due)
+        bool probe_queued : 1 = false; // in probe_q_ waiting for the budget
+        bool in_store : 1 = false;     // the store holds the key (and the listener knows it)
+        bool retry : 1 = false;        // in retry_q_ after `busy`
+        uint32_t replica = 0;          // the receiver's mark ("Replicas"); 0: none
     };
     struct Pending {
         Time heap_time{};
@@ -388,6 +436,8 @@ class Service {
     bool send_verify(uint64_t key, const Mac& old_mac, Time now);
     bool source_budget(const Mac& mac, Time now);
     void erase_entry(uint64_t key);
+    void lose_replica(uint64_t key, const Mac& mac, uint32_t tag); // tells the claimer
+    void unmark(uint64_t key, uint32_t tag, ReplicaInstall& r);
     uint32_t& iface_entries(uint16_t ifindex);
     static bool gcra(Time& tat, Time now, uint32_t per_s, uint32_t burst);
     // One line per reason per second (common/log_limit.hpp); `line()` only
@@ -423,6 +473,7 @@ class Service {
     control::FrameSink& frames_;
     const control::VipResolver* vips_;
     ChangeListener* changes_ = nullptr;
+    ReplicaListener* replicas_ = nullptr;
     ResolveListener* resolves_ = nullptr;
     std::vector<control::InterfaceInfo> ifaces_;
 

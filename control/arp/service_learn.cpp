@@ -243,6 +243,10 @@ bool Service::apply_move(uint64_t key, Entry& e, const Mac& mac, Time now) {
         e = old; // the table kept the old entry: so do we (its heap item is still live)
         return false;
     }
+    if (old.replica != 0) { // no longer what the peer sent (service.hpp "Replicas")
+        e.replica = 0;
+        lose_replica(key, old.mac, old.replica);
+    }
     stats_.add(Counter::mac_moves);
     return true;
 }

@@ -293,5 +293,117 @@ TEST_F(ReceiverTest, TheResyncRetryIsTheOnlyDeadline) {
     EXPECT_FALSE(rx->next_deadline());
 }
 
+
+// ---- the received set lives in the ARP service's entries ---------------------
+
+TEST_F(ReceiverTest, InstalledEntriesCostNothingBesideTheArpTable) {
+    reach(Phase::snapshot_in);
+    std::vector<wire::Entry> es;
+    for (uint32_t i = 0; i < 1000; ++i)
+        es.push_back(entry(i));
+    step(EventKind::snapshot_entries, batch(wire::Type::snapshot_entries, kSnapSeq, 0, es));
+    step(EventKind::snapshot_end, snapshot_end(digest_of(1000), 1000));
+    EXPECT_TRUE(rx->in_sync());
+    EXPECT_EQ(rx->size(), 1000u);
+    EXPECT_EQ(rx->held_apart(), 0u);
+    EXPECT_EQ(arp->size(), 1000u);
+}
+
+TEST_F(ReceiverTest, RefusedInstallsAreStillReceived) {
+    reach(Phase::snapshot_in);
+    // Outside our /8, and our own interface address: the ARP service refuses both.
+    wire::Entry outside{wire::Op::add, 0, kPeerIf, Ipv4{(11u << 24) + 7}, host_mac(7), 600};
+    wire::Entry ours{wire::Op::add, 0, kPeerIf, *Ipv4::parse("10.255.255.254"), host_mac(8), 600};
+    step(EventKind::snapshot_entries, batch(wire::Type::snapshot_entries, kSnapSeq, 0, {entry(0), outside, ours}));
+    Table master;
+    master.set_interface(0, kUserIf);
+    master.upsert(0, host_ip(0), host_mac(0));
+    master.upsert(0, outside.ip, outside.mac);
+    master.upsert(0, ours.ip, ours.mac);
+    step(EventKind::snapshot_end, snapshot_end(master.digest(), 3));
+    EXPECT_TRUE(rx->in_sync());
+    EXPECT_EQ(rx->digest(), master.digest());
+    EXPECT_EQ(rx->size(), 3u);
+    EXPECT_EQ(rx->held_apart(), 2u);
+    EXPECT_EQ(stats.get(ProfileCounter::install_refused), 2u);
+    // The Master deletes one: it leaves the received set, wherever it was kept.
+    step(EventKind::delta, batch(wire::Type::delta, kSnapSeq + 1, kSnapSeq + 1,
+                                 {{wire::Op::remove, 0, kPeerIf, outside.ip, Mac{}, 0}}));
+    master.remove(0, outside.ip);
+    EXPECT_EQ(rx->digest(), master.digest());
+    EXPECT_EQ(rx->held_apart(), 1u);
+}
+
+TEST_F(ReceiverTest, WhatThisDeviceChangesLocallyStaysReceived) {
+    reach(Phase::synced); // hosts 0 and 1
+    const uint64_t received = rx->digest();
+    // A static entry replaces host 0; host 1 ages out here before the Master says anything.
+    ASSERT_EQ(arp->add_static(kOurIf, host_ip(0), host_mac(0, 0x55), now), arp::Status::ok);
+    now += std::chrono::hours(1);
+    arp->tick(now);
+    for (int i = 0; i < 100 && arp->find(kOurIf, host_ip(1)); ++i) {
+        now += std::chrono::seconds(10);
+        arp->tick(now);
+    }
+    ASSERT_FALSE(arp->find(kOurIf, host_ip(1)));
+    EXPECT_EQ(rx->digest(), received); // what was received did not change
+    EXPECT_EQ(rx->size(), 2u);
+    EXPECT_EQ(rx->held_apart(), 2u);
+    auto out = step(EventKind::digest_check, digest_check(kSnapSeq, digest_of(2), 2));
+    EXPECT_TRUE(out.empty());
+    EXPECT_TRUE(rx->in_sync());
+    // The Master re-sends host 1: back in the ARP service, nothing kept apart for it.
+    step(EventKind::delta, batch(wire::Type::delta, kSnapSeq + 1, kSnapSeq + 1, {entry(1)}));
+    EXPECT_EQ(rx->digest(), received);
+    EXPECT_EQ(rx->held_apart(), 1u);
+    EXPECT_TRUE(arp->find(kOurIf, host_ip(1)));
+}
+
+TEST_F(ReceiverTest, ASnapshotRemovesWhatItDidNotCarryWhereverItWasKept) {
+    reach(Phase::synced); // hosts 0 and 1 installed
+    step(EventKind::delta, batch(wire::Type::delta, kSnapSeq + 1, kSnapSeq + 1,
+                                 {{wire::Op::add, 0, kPeerIf, Ipv4{(11u << 24) + 7}, host_mac(7), 600}}));
+    EXPECT_EQ(rx->held_apart(), 1u);
+    // The next snapshot carries host 1 (with a new MAC) and host 2 only.
+    step(EventKind::snapshot_begin, snapshot_begin(2, 200));
+    step(EventKind::snapshot_entries,
+         batch(wire::Type::snapshot_entries, 200, 0, {entry(1, wire::Op::add, 9), entry(2)}));
+    step(EventKind::snapshot_end, snapshot_end(0, 2, 200));
+    Table master;
+    master.set_interface(0, kUserIf);
+    master.upsert(0, host_ip(1), host_mac(1, 9));
+    master.upsert(0, host_ip(2), host_mac(2));
+    EXPECT_EQ(rx->digest(), master.digest());
+    EXPECT_EQ(rx->size(), 2u);
+    EXPECT_EQ(rx->held_apart(), 0u);
+    EXPECT_FALSE(arp->find(kOurIf, host_ip(0)));
+    ASSERT_TRUE(arp->find(kOurIf, host_ip(1)));
+    EXPECT_EQ(arp->find(kOurIf, host_ip(1))->mac, host_mac(1, 9));
+    EXPECT_EQ(stats.get(ProfileCounter::entries_removed), 1u); // host 0 (host 7 was never installed)
+}
+
+TEST_F(ReceiverTest, ASecondReceiverOnTheSameServiceKeepsItsSetApart) {
+    ProfileStats other_stats;
+    ProfileOptions o = opts;
+    o.backup_id = kBackupId + 1;
+    rx::Receiver other(o, *arp, other_stats);
+    reach(Phase::synced);
+    EXPECT_EQ(rx->held_apart(), 0u);
+    other.handle(rx::Event::of(EventKind::up), now);
+    wire::Message h = hello(kSnapSeq);
+    h.backup_id = o.backup_id;
+    other.handle(rx::Event::of(EventKind::hello, &h), now);
+    wire::Message b = snapshot_begin(1);
+    b.backup_id = o.backup_id;
+    other.handle(rx::Event::of(EventKind::snapshot_begin, &b), now);
+    wire::Message es = batch(wire::Type::snapshot_entries, kSnapSeq, 0, {entry(0)});
+    other.handle(rx::Event::of(EventKind::snapshot_entries, &es), now);
+    wire::Message e = snapshot_end(digest_of(1), 1);
+    other.handle(rx::Event::of(EventKind::snapshot_end, &e), now);
+    EXPECT_TRUE(other.in_sync());
+    EXPECT_EQ(other.held_apart(), 1u);
+    EXPECT_EQ(rx->digest(), digest_of(2)); // the first one's set is untouched
+}
+
 } // namespace
 } // namespace wg::sync::test
