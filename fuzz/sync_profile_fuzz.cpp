@@ -28,6 +28,10 @@
 //     digest checks, installs, acks, resync requests);
 //   - in sync or holding preemption only while the session is up (or failed
 //     by the profile and its on_down not yet delivered, as with the RBS);
+//   - after every record the receiver's phase is a valid one, idle with the
+//     session down, synced when in sync, snapshot_in exactly when the hold's
+//     reason says a batch backup is in progress, and resync_wait has a
+//     deadline (its retry);
 //   - after tick(now), no deadline is due already (no busy loop).
 #include "control/arp/service.hpp"
 #include "control/frame_io.hpp"
@@ -228,6 +232,16 @@ struct Slave {
         check(got(ProfileCounter::resyncs_requested) >= n_out(wire::Type::resync_request));
         check(got(ProfileCounter::snapshots_sent) == 0 && got(ProfileCounter::batches_sent) == 0);
         if (profile->in_sync() || profile->preempt_hold()) check(link.is_up || link.pending_down);
+        // The receiver's phase (sync/receiver.hpp) is one it names and agrees
+        // with what the profile shows.
+        const rx::Phase ph = profile->receiver_phase();
+        check(size_t(ph) < std::size(rx::kPhaseNames));
+        if (!link.is_up && !link.pending_down) check(ph == rx::Phase::idle);
+        if (profile->in_sync()) check(ph == rx::Phase::synced);
+        check((ph == rx::Phase::snapshot_in) ==
+              (profile->preempt_hold_reason().find("in progress") != std::string::npos) ||
+              !profile->preempt_hold());
+        if (ph == rx::Phase::resync_wait) check(profile->next_deadline().has_value());
     }
 };
 

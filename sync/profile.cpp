@@ -525,6 +525,9 @@ uint64_t Profile::peer_digest() const {
 size_t Profile::entries() const {
     return impl_->role == Role::master ? impl_->local.size() : impl_->rx.size();
 }
+rx::Phase Profile::receiver_phase() const {
+    return impl_->rx.phase();
+}
 const ProfileStats& Profile::stats() const {
     return impl_->stats;
 }

@@ -43,7 +43,7 @@
 #include "control/arp/service.hpp"
 #include "control/report.hpp"
 #include "sync/options.hpp"
-#include "sync/profile.hpp"
+#include "sync/profile_counters.hpp"
 #include "sync/table.hpp"
 #include "sync/wire.hpp"
 
