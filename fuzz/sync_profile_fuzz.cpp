@@ -18,7 +18,7 @@
 //
 // Invariants (a violation aborts, which both libFuzzer and the replay report):
 //   - nothing crashes or reads out of bounds (ASan/UBSan in the clang build);
-//   - the Slave's received table holds no more entries than the add/update
+//   - the Slave's received set holds no more entries than the add/update
 //     entries it was sent, and an empty table has digest 0;
 //   - the ARP table stays within the store's capacity and only on our
 //     interfaces;
