@@ -19,19 +19,23 @@ using config::detail::Reader;
 constexpr std::string_view kServiceTypes[] = {"arp"};
 // seed: "peer-backup hot".
 constexpr std::string_view kPeerBackup[] = {"hot"};
-// Index = enum value (config.hpp ArpOptions::Learning, ArpOptions::MacMove).
+// Index = enum value (control/arp/options.hpp arp::Learning, arp::MacMove).
 constexpr std::string_view kLearning[] = {"rfc826", "strict"};
 constexpr std::string_view kMacMove[] = {"verify", "fixed-mac", "none"};
 
-using DP = Dataplane;
-using ARP = ArpOptions;
-using RBS = RemoteBackupService;
-using RBP = RemoteBackupProfile;
+using DP = fastpath::DataplaneConfig;
+using ARP = arp::Options;
+using RBS = sync::ServiceConfig;
+using RBP = sync::ProfileConfig;
+
+// Ranges shared by two rows.
+constexpr uint32_t kAdjacencyCapacityMin = 64, kAdjacencyCapacityMax = 1u << 26;
+constexpr uint32_t kArpAgeMaxS = 86400;
 
 const Key<DP> kDataplane[] = {
-    integer<&DP::workers>("workers", 1, kWorkersMax, "forwarding lcores").with_always(),
+    integer<&DP::workers>("workers", 1, 64, "forwarding lcores").with_always(),
     integer<&DP::idle_sleep_us>(
-        "idle_sleep_us", 0, kIdleSleepMaxUs,
+        "idle_sleep_us", 0, 100000,
         "> 0: sleep this long when a poll finds nothing (labs sharing cores); 0: busy "
         "polling")
         .with_always(),
@@ -43,7 +47,7 @@ const Key<DP> kDataplane[] = {
         "the default), so a batch backup never grows a table")
         .with_always(),
     integer<&DP::mbufs>(
-        "mbufs", 0, kMbufsMax,
+        "mbufs", 0, 1u << 24,
         "floor on the packet-buffer pool; 0: sized from ports × queues × descriptors (raise it "
         "for `net_pcap` with `infinite_rx=1`, which keeps one mbuf per replayed frame)"),
     custom<DP>("punt", "map class → policer",
@@ -52,23 +56,23 @@ const Key<DP> kDataplane[] = {
 };
 
 const Key<ARP> kArp[] = {
-    integer<&ARP::age_s>("age_s", kArpAgeMinS, kArpAgeMaxS,
+    integer<&ARP::age_s>("age_s", 10, kArpAgeMaxS,
                          "lifetime of a learned entry after its last confirmation (VRP's default, 20 min)"),
     integer<&ARP::probe_before_s>(
         "probe_before_s", 0, kArpAgeMaxS - 1,
         "from this long before expiry, the entry is refreshed by unicast probes to its "
         "MAC")
         .with_range("0..`age_s`-1"),
-    integer<&ARP::probes>("probes", 0, kArpProbesMax,
+    integer<&ARP::probes>("probes", 0, 10,
                           "probes sent in that window; 0: entries expire without probing"),
     integer<&ARP::requests_per_s>(
-        "requests_per_s", 0, kArpRequestsPerSMax,
+        "requests_per_s", 0, 1000000,
         "global cap on the ARP requests and probes this device originates; 0: unlimited"),
     choice<&ARP::learning, kLearning>("learning", "which ARP creates entries ([below](#learning-policy))"),
     choice<&ARP::mac_move, kMacMove>("mac_move",
                                      "what a frame giving a learned or synced entry a new MAC does "
                                      "([below](#learning-policy))"),
-    integer<&ARP::mac_move_verify_ms>("mac_move_verify_ms", kArpVerifyMsMin, kArpVerifyMsMax,
+    integer<&ARP::verify_ms>("mac_move_verify_ms", 10, 10000,
                                       "how long the old MAC has to answer before a move is taken"),
     integer<&ARP::max_per_interface>(
         "max_per_interface", 0, kAdjacencyCapacityMax,
@@ -76,10 +80,10 @@ const Key<ARP> kArp[] = {
         "`dataplane.adjacency_capacity` with several interfaces, the whole table "
         "with one"),
     integer<&ARP::learn_per_s>(
-        "learn_per_s", 0, kArpLearnRateMax,
+        "learn_per_s", 0, 1000000,
         "new entries per second from frames that answer no request of ours, all senders "
         "together (bucket depth: one second's worth); 0: no cap"),
-    integer<&ARP::learn_per_source_per_s>("learn_per_source_per_s", 0, kArpLearnRateMax,
+    integer<&ARP::learn_per_source_per_s>("learn_per_source_per_s", 0, 1000000,
                                           "the same per sender MAC; 0: no cap"),
 };
 
@@ -134,11 +138,11 @@ const Key<RBP> kRbp[] = {
                 "the VRRP group whose state decides the role: `{vrid: N, interface: NAME, authentication: "
                 "...}` (below)")
         .with_required(),
-    integer<&RBP::batch_max_entries>("batch_max_entries", 1, kRbpBatchEntriesMax,
+    integer<&RBP::batch_max_entries>("batch_max_entries", 1, 65536,
                                      "real-time changes leave in a batch of at most this many entries..."),
-    integer<&RBP::batch_max_delay_ms>("batch_max_delay_ms", 0, kRbpBatchDelayMaxMs,
+    integer<&RBP::batch_max_delay_ms>("batch_max_delay_ms", 0, 1000,
                                       "...or this long after the batch's first change (0: at once)"),
-    integer<&RBP::log_entries>("log_entries", kRbpLogMin, kRbpLogMax,
+    integer<&RBP::log_entries>("log_entries", 1024, 1u << 24,
                                "changes kept to resume after a reconnect; older gaps get a full batch"),
     boolean<&RBP::hold_preempt_until_synced>(
         "hold_preempt_until_synced",
@@ -148,7 +152,7 @@ const Key<RBP> kRbp[] = {
         "digest_interval_ms", 100, 600000,
         "how often the Master sends its digest for comparison, and a Slave repeats "
         "an unanswered resync request"),
-    integer<&RBP::snapshot_chunk>("snapshot_chunk", 1, kRbpSnapshotChunkMax,
+    integer<&RBP::snapshot_chunk>("snapshot_chunk", 1, 65536,
                                   "entries per batch-backup frame (4096 entries = 57 KB)"),
 };
 

@@ -521,7 +521,7 @@ ImportResult Importer::finish() {
     Config& c = out_.config;
     if (!has_sysname_) error(0, 0, "no 'sysname' line");
     c.sysname = sysname_;
-    if (arp_strict_) c.arp.learning = ArpOptions::Learning::strict;
+    if (arp_strict_) c.arp.learning = arp::Learning::strict;
 
     std::map<std::string, std::pair<std::string, bool>> ports; // normalised name → (spec, used)
     for (const auto& [name, spec] : opt_.ports) {

@@ -12,6 +12,7 @@
 #include "fastpath/adjacency.hpp"
 #include "fastpath/counters.hpp"
 #include "fastpath/fib.hpp"
+#include "fastpath/options.hpp"
 
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -72,23 +73,6 @@ struct IfaceStatic {
     uint8_t prefix_len = 0;
     bool vrrp = false;          // forwarding follows a VRRP group
     std::string name;
-};
-
-struct DataplaneOptions {
-    unsigned workers = 1;
-    uint32_t adjacency_capacity = 1u << 20;
-    // Configured routes the FIB must take (it also holds one connected
-    // subnet per interface, and some spare: dataplane.cpp).
-    uint32_t routes = 0;
-    unsigned punt_ring_size = 4096;   // bulk punt ring and inject ring, per worker, power of two
-    // The priority ring (VRRP, ARP replies to us) holds the bursts of the
-    // priority classes many times over (docs/architecture.md "Control-plane policing").
-    unsigned priority_ring_size = 1024; // per worker, power of two
-    // Rate and burst per punt class, per worker and ingress interface; a
-    // rate of 0 does not police the class (tests).
-    PuntPolicers punt = punt_policer_defaults();
-    unsigned tx_drain_us = 100;       // TX buffer drain deadline (l3fwd uses 100 us)
-    unsigned idle_sleep_us = 0;
 };
 
 class Dataplane {

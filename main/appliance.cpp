@@ -43,12 +43,8 @@ bool Appliance::bring_up(std::string& error) {
     const auto& dpc = config_.dataplane;
     const auto specs = fastpath::port_specs(config_);
 
-    fastpath::DataplaneOptions o;
-    o.workers = dpc.workers;
-    o.adjacency_capacity = dpc.adjacency_capacity;
+    fastpath::DataplaneOptions o(dpc);
     o.routes = uint32_t(config_.routes.size());
-    o.idle_sleep_us = dpc.idle_sleep_us;
-    o.punt = dpc.punt;
     // The priority ring holds twice the priority classes' bursts from every
     // port (docs/architecture.md "Control-plane policing"), at least 1024 frames.
     uint64_t priority_burst = 0;

@@ -52,8 +52,8 @@ conn::Params params_of(const RbsOptions& o) {
     p.role = conn::role_for(o.source, o.peer);
     p.heartbeat = conn::Ms(o.heartbeat_ms);
     p.dead = conn::Ms(o.dead_ms);
-    p.backoff_min = conn::Ms(o.backoff_min_ms);
-    p.backoff_max = conn::Ms(std::max(o.backoff_max_ms, o.backoff_min_ms));
+    p.backoff_min = conn::Ms(o.reconnect_min_ms);
+    p.backoff_max = conn::Ms(std::max(o.reconnect_max_ms, o.reconnect_min_ms));
     p.connect_timeout = conn::Ms(o.connect_timeout_ms);
     p.handshake_timeout = conn::Ms(o.handshake_timeout_ms);
     p.max_candidates = o.max_candidates;

@@ -26,12 +26,7 @@ bool RemoteBackup::start(std::string& error) {
     // Services first: profiles attach to them by name.
     for (size_t i = 0; i < config_.remote_backup_service.size(); ++i) {
         const auto& s = config_.remote_backup_service[i];
-        RbsOptions o;
-        o.name = s.name;
-        o.ssl_policy = s.ssl_policy;
-        o.source = s.source;
-        o.peer = s.peer;
-        o.port = s.port;
+        RbsOptions o(s);
         if (const config::SslPolicy* pol = config_.find_ssl_policy(s.ssl_policy)) {
             o.peer_identity = pol->peer_identity;
             if (const config::PkiDomain* d = config_.find_pki_domain(pol->pki_domain)) {
@@ -40,12 +35,6 @@ bool RemoteBackup::start(std::string& error) {
                 o.key = d->key;
             }
         }
-        o.heartbeat_ms = s.heartbeat_ms;
-        o.dead_ms = s.dead_ms;
-        o.backoff_min_ms = s.reconnect_min_ms;
-        o.connect_timeout_ms = s.connect_timeout_ms;
-        o.handshake_timeout_ms = s.handshake_timeout_ms;
-        o.backoff_max_ms = s.reconnect_max_ms;
         o.index = uint32_t(i + 1);
         services_.push_back(std::make_unique<Rbs>(loop_, o));
     }
@@ -64,23 +53,12 @@ bool RemoteBackup::start(std::string& error) {
             error = "remote_backup_profile " + p.name + ": interface '" + p.vrrp.interface + "' is not a DPDK port";
             return false;
         }
-        ProfileOptions o;
-        o.name = p.name;
-        o.service = p.remote_backup_service;
-        o.backup_id = p.backup_id;
-        o.vrid = p.vrrp.vrid;
-        o.vrrp_interface = p.vrrp.interface;
+        ProfileOptions o(p);
         for (const auto& itf : config_.interfaces)
             if (itf.remote_backup_profile == p.name) o.interfaces.push_back(itf.name);
         o.ifnames = ifnames_;
         o.node = config_.sysname;
         o.index = uint32_t(0x1001 + i); // the seed's first profile shows Profile-Index 0x1001
-        o.batch_max_entries = p.batch_max_entries;
-        o.batch_max_delay_ms = p.batch_max_delay_ms;
-        o.log_entries = p.log_entries;
-        o.digest_interval_ms = p.digest_interval_ms;
-        o.snapshot_chunk = p.snapshot_chunk;
-        o.hold_preempt_until_synced = p.hold_preempt_until_synced;
         (*svc)->attach(p.backup_id, &add_profile(o, **svc, tracked->first));
     }
 

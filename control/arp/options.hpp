@@ -1,5 +1,10 @@
 // Options of the ARP service (control/arp/service.hpp), apart from the
-// class so the config types and the service each have one home.
+// class (and from DPDK) so that config::Config holds them directly as its
+// `arp:` section. The members that are config keys carry the only default;
+// the key table (config/keys.cpp) names them and holds their ranges and doc
+// lines. The others (retrans_ms .. preallocate, defend_interval_ms) are no
+// key: tests and tools set them; the resolver (control/arp/resolver.cpp)
+// derives preallocate and a 0 max_per_interface from the table's capacity.
 //
 // Thread-safety: plain values; copied, never shared.
 #pragma once
@@ -15,7 +20,7 @@ enum class MacMove : uint8_t { verify, fixed_mac, none };
 const char* to_string(Learning l);
 const char* to_string(MacMove m);
 
-// `arp:` in the config (docs/config.md); the appliance copies the keys it has.
+// `arp:` in the config (docs/config.md, config/keys.cpp).
 struct Options {
     uint32_t age_s = 1200;          // VRP's default dynamic ARP expiry (20 min)
     uint32_t probe_before_s = 60;   // probing window before expiry (clamped to age_s)
@@ -40,9 +45,12 @@ struct Options {
     MacMove mac_move = MacMove::verify;
     uint32_t verify_ms = 500;              // the old MAC's chance to answer; a second request at half
     uint32_t max_per_interface = 0;        // entries of one interface that learning may reach; 0: none
+                                           // (the resolver turns a configured 0 into 15/16 of the table)
     uint32_t learn_per_s = 1000;           // new unsolicited entries per second, all senders; 0: no cap
     uint32_t learn_per_source_per_s = 50;  // ... per sender MAC; 0: no cap
     uint32_t defend_interval_ms = 1000;    // one gratuitous ARP per claimed address per interval
+
+    bool operator==(const Options&) const = default;
 };
 
 } // namespace wg::arp

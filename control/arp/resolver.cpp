@@ -28,23 +28,10 @@ Resolver::~Resolver() {
 bool Resolver::start(std::string& error) {
     const auto& ports = ports_.ports();
     store_ = std::make_unique<FastPathStore>(dp_.adjacency(), ports_);
-    Options ao;
-    ao.age_s = config_.arp.age_s;
-    ao.probe_before_s = config_.arp.probe_before_s;
-    ao.probes = config_.arp.probes;
-    ao.requests_per_s = config_.arp.requests_per_s;
+    Options ao = config_.arp;
     ao.preallocate = dp_.adjacency().capacity(); // the control mirror is sized like the fast-path table
-    ao.learning =
-        config_.arp.learning == config::ArpOptions::Learning::strict ? Learning::strict : Learning::rfc826;
-    ao.mac_move = config_.arp.mac_move == config::ArpOptions::MacMove::fixed_mac ? MacMove::fixed_mac
-                  : config_.arp.mac_move == config::ArpOptions::MacMove::none    ? MacMove::none
-                                                                                 : MacMove::verify;
-    ao.verify_ms = config_.arp.mac_move_verify_ms;
-    ao.learn_per_s = config_.arp.learn_per_s;
-    ao.learn_per_source_per_s = config_.arp.learn_per_source_per_s;
     // docs/config.md "arp": by default a flood on one port leaves 1/16 of
     // the table to the others (the uplink's next hop among them).
-    ao.max_per_interface = config_.arp.max_per_interface;
     if (ao.max_per_interface == 0 && ports.size() > 1)
         ao.max_per_interface = dp_.adjacency().capacity() - dp_.adjacency().capacity() / 16;
     arp_ = std::make_unique<Service>(ao, *store_, frames_, vips_);

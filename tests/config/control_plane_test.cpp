@@ -242,18 +242,25 @@ std::vector<std::string> arp(std::string_view lines) {
     return errors_of(std::string(kBase) + std::string(lines));
 }
 
-config::ArpOptions arp_of(std::string_view lines) {
+arp::Options arp_of(std::string_view lines) {
     return load_ok(std::string(kBase) + std::string(lines)).arp;
 }
 
+// The defaults (arp::Options) with the four aging keys set.
+arp::Options aging(uint32_t age_s, uint32_t probe_before_s, uint32_t probes, uint32_t requests_per_s) {
+    arp::Options o;
+    o.age_s = age_s, o.probe_before_s = probe_before_s, o.probes = probes, o.requests_per_s = requests_per_s;
+    return o;
+}
+
 TEST(Arp, DefaultsAndValues) {
-    EXPECT_EQ(arp_of(""), (config::ArpOptions{1200, 60, 3, 2000}));
-    EXPECT_EQ(arp_of("arp:\n"), (config::ArpOptions{1200, 60, 3, 2000}));
+    EXPECT_EQ(arp_of(""), aging(1200, 60, 3, 2000));
+    EXPECT_EQ(arp_of("arp:\n"), aging(1200, 60, 3, 2000));
     EXPECT_EQ(arp_of("arp: {age_s: 86400, probe_before_s: 86399, probes: 10, requests_per_s: 1000000}\n"),
-              (config::ArpOptions{86400, 86399, 10, 1000000}));
+              aging(86400, 86399, 10, 1000000));
     EXPECT_EQ(arp_of("arp: {age_s: 10, probe_before_s: 0, probes: 0, requests_per_s: 0}\n"),
-              (config::ArpOptions{10, 0, 0, 0}));
-    EXPECT_EQ(arp_of("arp:\n  age_s: 300\n"), (config::ArpOptions{300, 60, 3, 2000}));
+              aging(10, 0, 0, 0));
+    EXPECT_EQ(arp_of("arp:\n  age_s: 300\n"), aging(300, 60, 3, 2000));
 }
 
 TEST(Arp, Ranges) {
@@ -273,23 +280,23 @@ TEST(Arp, Ranges) {
 
 // The learning policy (control/arp/service.hpp "Rules", docs/config.md "arp").
 TEST(Arp, LearningPolicy) {
-    using A = config::ArpOptions;
+    using A = arp::Options;
     const A d = arp_of("");
-    EXPECT_EQ(d.learning, A::Learning::rfc826);
-    EXPECT_EQ(d.mac_move, A::MacMove::verify);
-    EXPECT_EQ(d.mac_move_verify_ms, 500u);
+    EXPECT_EQ(d.learning, arp::Learning::rfc826);
+    EXPECT_EQ(d.mac_move, arp::MacMove::verify);
+    EXPECT_EQ(d.verify_ms, 500u);
     EXPECT_EQ(d.max_per_interface, 0u);
     EXPECT_EQ(d.learn_per_s, 1000u);
     EXPECT_EQ(d.learn_per_source_per_s, 50u);
     const A a = arp_of("arp:\n  learning: strict\n  mac_move: fixed-mac\n  mac_move_verify_ms: 10\n"
                        "  max_per_interface: 5000\n  learn_per_s: 0\n  learn_per_source_per_s: 1000000\n");
-    EXPECT_EQ(a.learning, A::Learning::strict);
-    EXPECT_EQ(a.mac_move, A::MacMove::fixed_mac);
-    EXPECT_EQ(a.mac_move_verify_ms, 10u);
+    EXPECT_EQ(a.learning, arp::Learning::strict);
+    EXPECT_EQ(a.mac_move, arp::MacMove::fixed_mac);
+    EXPECT_EQ(a.verify_ms, 10u);
     EXPECT_EQ(a.max_per_interface, 5000u);
     EXPECT_EQ(a.learn_per_s, 0u);
     EXPECT_EQ(a.learn_per_source_per_s, 1000000u);
-    EXPECT_EQ(arp_of("arp: {learning: rfc826, mac_move: none}\n").mac_move, A::MacMove::none);
+    EXPECT_EQ(arp_of("arp: {learning: rfc826, mac_move: none}\n").mac_move, arp::MacMove::none);
 
     EXPECT_EQ(arp("arp: {learning: loose}\n"),
               Lines{"17:17: learning 'loose' is not supported (expected one of: rfc826, strict)"});
@@ -315,7 +322,7 @@ TEST(Arp, ProbingStartsBeforeExpiry) {
     EXPECT_EQ(arp("arp: {age_s: 60}\n"),
               Lines{"17:14: age_s 60 must be greater than probe_before_s 60 (the default; set probe_before_s "
                     "too)"});
-    EXPECT_EQ(arp_of("arp: {age_s: 60, probe_before_s: 59}\n"), (config::ArpOptions{60, 59, 3, 2000}));
+    EXPECT_EQ(arp_of("arp: {age_s: 60, probe_before_s: 59}\n"), aging(60, 59, 3, 2000));
     // An age_s already refused is not compared with anything.
     EXPECT_EQ(arp("arp: {age_s: 5, probe_before_s: 30}\n"), Lines{"17:14: age_s 5 out of range 10..86400"});
 }

@@ -76,7 +76,7 @@ void expect_common(const config::Config& c) {
     EXPECT_EQ(net.virtual_ips, std::vector<Ipv4>{*Ipv4::parse("192.0.2.100")});
     EXPECT_FALSE(net.admin);
     EXPECT_EQ(net.track_admin, (config::TrackAdmin{"GigabitEthernet0/1/0", 1}));
-    EXPECT_EQ(c.arp, config::ArpOptions{});
+    EXPECT_EQ(c.arp, arp::Options{});
 
     ASSERT_EQ(c.routes.size(), 1u);
     EXPECT_EQ(c.routes[0].prefix, Prefix::parse("0.0.0.0/0"));

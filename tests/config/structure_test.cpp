@@ -32,7 +32,7 @@ TEST(Structure, MinimalConfigLoadsWithDefaults) {
     EXPECT_TRUE(c.interfaces[0].vrrp.empty());
     EXPECT_EQ(c.dataplane.workers, 1u);
     EXPECT_EQ(c.dataplane.idle_sleep_us, 0u);
-    EXPECT_EQ(c.dataplane.adjacency_capacity, config::kAdjacencyCapacityDefault);
+    EXPECT_EQ(c.dataplane.adjacency_capacity, 1u << 20);
     EXPECT_EQ(c.control.socket, "/run/warmgate/T.sock");
     EXPECT_EQ(c.control.socket, config::default_socket_path("T"));
 }

@@ -120,10 +120,11 @@ Config every_field() {
     c.arp_static = {{ip("10.1.1.50"), *Mac::parse("02:00:00:00:00:50"), "GigabitEthernet0/1/0"},
                     {ip("10.1.1.51"), *Mac::parse("02:00:00:00:00:51"), "GigabitEthernet0/1/0"},
                     {ip("192.0.2.254"), *Mac::parse("02:00:00:00:fe:01"), "GigabitEthernet0/2/0"}};
-    c.arp = ArpOptions{86400, 0, 10, 0};
-    c.arp.learning = ArpOptions::Learning::strict;
-    c.arp.mac_move = ArpOptions::MacMove::fixed_mac;
-    c.arp.mac_move_verify_ms = 10000;
+    c.arp = arp::Options{};
+    c.arp.age_s = 86400, c.arp.probe_before_s = 0, c.arp.probes = 10, c.arp.requests_per_s = 0;
+    c.arp.learning = arp::Learning::strict;
+    c.arp.mac_move = arp::MacMove::fixed_mac;
+    c.arp.verify_ms = 10000;
     c.arp.max_per_interface = 4096;
     c.arp.learn_per_s = 0;
     c.arp.learn_per_source_per_s = 1;
@@ -131,7 +132,9 @@ Config every_field() {
     c.pki_domain = {{"domain1", certs + "ca.pem", certs + "deviceA.pem", certs + "deviceA.key"}};
     c.ssl_policy = {{"policy1", "domain1", ""}};
     {
-        RemoteBackupService s{"service1", "policy1", ip("2.2.2.2"), ip("1.1.1.1"), 2046, {"arp"}};
+        RemoteBackupService s;
+        s.name = "service1", s.ssl_policy = "policy1", s.peer = ip("2.2.2.2"), s.source = ip("1.1.1.1");
+        s.port = 2046;
         c.remote_backup_service = {s};
     }
     RemoteBackupProfile p;
@@ -181,7 +184,7 @@ TEST(EmitRoundTrip, FollowerCarriesNoProtocolFields) {
 // none); one value away from its default writes the whole map.
 TEST(EmitRoundTrip, ControlPlaneDefaultsAreLeftOut) {
     Config c = every_field();
-    c.arp = ArpOptions{};
+    c.arp = arp::Options{};
     for (auto& itf : c.interfaces)
         for (auto& g : itf.vrrp) g.notify = {}, g.garp = {};
     std::string yaml = to_yaml(c);

@@ -115,7 +115,7 @@ void expect_config_eq(const Config& a, const Config& e) {
     EXPECT_EQ(a.arp.requests_per_s, e.arp.requests_per_s);
     EXPECT_EQ(a.arp.learning, e.arp.learning);
     EXPECT_EQ(a.arp.mac_move, e.arp.mac_move);
-    EXPECT_EQ(a.arp.mac_move_verify_ms, e.arp.mac_move_verify_ms);
+    EXPECT_EQ(a.arp.verify_ms, e.arp.verify_ms);
     EXPECT_EQ(a.arp.max_per_interface, e.arp.max_per_interface);
     EXPECT_EQ(a.arp.learn_per_s, e.arp.learn_per_s);
     EXPECT_EQ(a.arp.learn_per_source_per_s, e.arp.learn_per_source_per_s);

@@ -215,8 +215,8 @@ TEST(Semantics, ArpLearningStrict) {
                                 "t.vrp", {});
     EXPECT_THAT(strs(r.errors), ElementsAre());
     EXPECT_THAT(strs(r.warnings), ElementsAre());
-    EXPECT_EQ(r.config.arp.learning, ArpOptions::Learning::strict);
-    EXPECT_EQ(import_vrp("sysname D\n", "t.vrp", {}).config.arp.learning, ArpOptions::Learning::rfc826);
+    EXPECT_EQ(r.config.arp.learning, arp::Learning::strict);
+    EXPECT_EQ(import_vrp("sysname D\n", "t.vrp", {}).config.arp.learning, arp::Learning::rfc826);
 }
 
 // Indentation decides only between a block's command and a global one:
