@@ -55,6 +55,7 @@
 #include "sync/options.hpp"
 #include "sync/profile_counters.hpp"
 #include "sync/receiver.hpp"
+#include "sync/sender.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -103,6 +104,8 @@ class Profile final : public ChannelListener, public arp::ChangeListener {
     const ProfileStats& stats() const;
     // The Slave side's phase (receiver.hpp); idle while Master.
     rx::Phase receiver_phase() const;
+    // The Master side's phase (sender.hpp); idle while Slave.
+    tx::Phase sender_phase() const;
 
     // ChannelListener
     void on_up() override;

@@ -95,16 +95,16 @@ void Profile::add_to(control::Report& r, Time) const {
     sec.add(fd(F::entries), uint64_t(entries()));
     sec.add(fd(F::local_digest), control::Hex{digest()});
     // The figures of the side this device is now (the receiver's as Slave).
-    const auto peer_dg = master ? s.peer_digest : s.rx.peer_digest();
-    const auto snap_entries = master ? s.last_snap_entries : s.rx.last_snapshot_entries();
-    const auto snap_time = master ? s.last_snap_time : s.rx.last_snapshot_time();
+    const auto peer_dg = master ? s.tx.peer_digest() : s.rx.peer_digest();
+    const auto snap_entries = master ? s.tx.last_snapshot_entries() : s.rx.last_snapshot_entries();
+    const auto snap_time = master ? s.tx.last_snapshot_time() : s.rx.last_snapshot_time();
     sec.add(fd(F::peer_digest), peer_dg ? control::Scalar(control::Hex{*peer_dg}) : control::Scalar{});
     // Latency (a change recorded → its batch acked) is the Master's figure.
     auto us = [&](const std::optional<std::chrono::nanoseconds>& d) {
         return master && d ? control::Scalar(count_in(*d, std::chrono::microseconds{})) : control::Scalar{};
     };
-    sec.add(fd(F::last_batch_latency_us), us(s.last_latency));
-    sec.add(fd(F::max_batch_latency_us), us(s.max_latency));
+    sec.add(fd(F::last_batch_latency_us), us(s.tx.last_latency()));
+    sec.add(fd(F::max_batch_latency_us), us(s.tx.max_latency()));
     sec.add(fd(F::last_snapshot_entries),
             snap_entries ? control::Scalar(uint64_t(*snap_entries)) : control::Scalar{});
     sec.add(fd(F::last_snapshot_ms),

@@ -1,7 +1,7 @@
-// Frames in (profile.hpp): checks and dispatches each frame; the peer's
-// hello (common to both roles), the Master side's acks and resync requests
-// here, the Slave side's data frames to the receiver (receiver.hpp), whose
-// actions run() performs. Protocol: docs/sync-protocol.md.
+// Frames in (profile.hpp): checks and dispatches each frame: the peer's
+// hello to both sides, acks and resync requests to the sender (sender.hpp),
+// data frames to the receiver (receiver.hpp); run() performs their actions.
+// Protocol: docs/sync-protocol.md.
 #include "sync/profile_impl.hpp"
 
 #include <algorithm>
@@ -48,7 +48,7 @@ void Profile::on_frame(std::span<const uint8_t> frame) {
     using T = wire::Type;
     switch (m.type) {
     case T::hello:
-        s.on_hello(std::get<wire::Hello>(m.body), m.seq, t);
+        s.on_hello(std::get<wire::Hello>(m.body), t);
         break;
     case T::snapshot_begin:
     case T::snapshot_entries:
@@ -56,20 +56,16 @@ void Profile::on_frame(std::span<const uint8_t> frame) {
     case T::delta:
     case T::digest_check:
         if (s.role == Role::master) {
-            s.count(ProfileCounter::split_brain_frames); // both Master: VRRP will settle it
+            s.stats.add(ProfileCounter::split_brain_frames); // both Master: VRRP will settle it
             break;
         }
         s.run(rx::Event::of(rx_event(m.type), &m), t);
         break;
     case T::ack:
-        if (s.role == Role::master) s.on_ack(m.seq, std::get<wire::Ack>(m.body), t);
+        if (s.role == Role::master) s.run(tx::EventKind::ack, t, &m);
         break; // a Slave: an ack still in flight from when it was Master
     case T::resync_request:
-        // One sent while our snapshot was on its way is answered by it.
-        if (s.role == Role::master && s.serving && !s.out.active) {
-            s.count(ProfileCounter::resyncs_requested);
-            s.start_snapshot(t);
-        }
+        if (s.role == Role::master) s.run(tx::EventKind::resync_request, t, &m);
         break;
     case T::heartbeat:
     case T::error: // the RBS ends the session; on_down follows
@@ -78,7 +74,7 @@ void Profile::on_frame(std::span<const uint8_t> frame) {
     s.update_hold();
 }
 
-void Profile::Impl::on_hello(const wire::Hello& h, uint64_t seq, Time t) {
+void Profile::Impl::on_hello(const wire::Hello& h, Time t) {
     if (h.max_version < wire::kVersion) {
         fail("peer speaks protocol version " + std::to_string(h.max_version) + ", this build needs " +
              std::to_string(wire::kVersion));
@@ -90,20 +86,11 @@ void Profile::Impl::on_hello(const wire::Hello& h, uint64_t seq, Time t) {
     }
     peer = h;
     peer_hello = true;
-    peer_hello_seq = seq;
-    peer_held_epoch = h.held_epoch; // then moved on by its acks (on_ack)
-    peer_held_seq = h.held_seq;
+    // Both sides hear it: the receiver maps the peer's interfaces (and may
+    // complete a resume); the sender notes what the peer holds and, as
+    // Master, serves a Slave.
     run(rx::Event::of(rx::EventKind::hello, &msg), t);
-    if (role == Role::master) {
-        // A hello inside a session means the peer's role changed (or it is
-        // the first): a Slave gets a resume or a snapshot; a Master gets
-        // nothing (split brain until VRRP settles).
-        if (h.role == wire::Role::slave) {
-            serve(t);
-        } else {
-            stop_serving();
-        }
-    }
+    run(tx::EventKind::hello, t, &msg);
 }
 
 void Profile::Impl::run(const rx::Event& ev, Time t) {
