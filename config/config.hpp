@@ -26,7 +26,6 @@ inline constexpr unsigned kPriorityMin = 1, kPriorityMax = 254; // 255 = owner, 
 inline constexpr unsigned kPriorityDefault = 100;
 inline constexpr unsigned kDelayMaxS = 3600; // preempt delay and recover-delay
 inline constexpr unsigned kBackupIdMin = 1, kBackupIdMax = 65535;
-inline constexpr unsigned kAdvertMsMin = 10, kAdvertMsMax = 40950; // v3: centiseconds, 12 bits
 inline constexpr unsigned kAuthKeyMaxMd5 = 255, kAuthKeyMaxSimple = 8; // RFC 2338 §5.3.10: simple text is 8 octets
 // Gratuitous ARPs on becoming Master (RFC 5798 §6.4.2 "broadcast a gratuitous
 // ARP request ... for each IP address associated with the virtual router").

@@ -15,6 +15,7 @@
 
 #include "config/keys.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 #include <utility>
@@ -109,43 +110,49 @@ std::string flow_seq(const std::vector<T>& items, F format) {
     return out + "]";
 }
 
+// The group's keys in the table's order (config/keys.cpp vrrp_group), the
+// first behind the list's dash. A follower runs no VRRP of its own: the
+// loader refuses the protocol's keys on it, so they (and `admin`) are not
+// written.
 void emit_vrrp(std::ostream& os, const VrrpGroup& g) {
-    os << "      - vrid: " << unsigned{g.vrid} << '\n';
-    os << "        virtual_ip: " << flow_seq(g.virtual_ips, [](Ipv4 ip) { return ip.str(); }) << '\n';
+    std::vector<keys::Key<VrrpGroup>> rows(keys::vrrp_group().begin(), keys::vrrp_group().end());
     if (g.track_admin) {
-        // A follower runs no VRRP of its own: the loader refuses the
-        // protocol's fields on it, so only what it uses is written.
-        os << "        priority: " << unsigned{g.priority} << '\n';
-        os << "        track_admin: "
-           << flow_map({{"interface", scalar(g.track_admin->interface)},
-                        {"vrid", std::to_string(g.track_admin->vrid)}})
-           << '\n';
-    } else {
-        os << "        admin: " << (g.admin ? "true" : "false") << '\n';
-        os << "        priority: " << unsigned{g.priority} << '\n';
-        if (g.preempt.enabled)
-            os << "        preempt: {delay: " << g.preempt.delay_s << "}\n";
-        else
-            os << "        preempt: false\n";
-        os << "        recover_delay: " << g.recover_delay_s << '\n';
-        os << "        version: " << unsigned{g.version} << '\n';
-        os << "        advert_interval_ms: " << g.advert_interval_ms << '\n';
-        if (!g.peers.empty())
-            os << "        peers: " << flow_seq(g.peers, [](Ipv4 ip) { return ip.str(); }) << '\n';
+        const auto refused = keys::vrrp_follower_refused();
+        std::erase_if(rows, [&](const keys::Key<VrrpGroup>& k) {
+            return k.name == "admin" || std::find(refused.begin(), refused.end(), k.name) != refused.end();
+        });
     }
-    if (g.notify.any()) {
-        Fields hooks;
-        if (!g.notify.master.empty()) hooks.emplace_back("master", scalar(g.notify.master));
-        if (!g.notify.backup.empty()) hooks.emplace_back("backup", scalar(g.notify.backup));
-        if (!g.notify.fault.empty()) hooks.emplace_back("fault", scalar(g.notify.fault));
-        map_entry(os, 8, "notify", hooks);
-    }
-    if (g.garp != Garp{})
-        os << "        garp: "
-           << flow_map({{"count", std::to_string(g.garp.count)},
-                        {"interval_ms", std::to_string(g.garp.interval_ms)},
-                        {"refresh_s", std::to_string(g.garp.refresh_s)}})
-           << '\n';
+    std::ostringstream body;
+    keys::emit(body, 8, std::span<const keys::Key<VrrpGroup>>(rows), g, false, [&](std::string_view name) {
+        if (name == "virtual_ip") {
+            body << "        virtual_ip: " << flow_seq(g.virtual_ips, [](Ipv4 ip) { return ip.str(); }) << '\n';
+        } else if (name == "preempt") {
+            if (g.preempt.enabled)
+                body << "        preempt: {delay: " << g.preempt.delay_s << "}\n";
+            else
+                body << "        preempt: false\n";
+        } else if (name == "track_admin" && g.track_admin) {
+            body << "        track_admin: "
+                 << flow_map({{"interface", scalar(g.track_admin->interface)},
+                              {"vrid", std::to_string(g.track_admin->vrid)}})
+                 << '\n';
+        } else if (name == "notify" && g.notify.any()) {
+            Fields hooks;
+            if (!g.notify.master.empty()) hooks.emplace_back("master", scalar(g.notify.master));
+            if (!g.notify.backup.empty()) hooks.emplace_back("backup", scalar(g.notify.backup));
+            if (!g.notify.fault.empty()) hooks.emplace_back("fault", scalar(g.notify.fault));
+            map_entry(body, 8, "notify", hooks);
+        } else if (name == "garp" && g.garp != Garp{}) {
+            body << "        garp: "
+                 << flow_map({{"count", std::to_string(g.garp.count)},
+                              {"interval_ms", std::to_string(g.garp.interval_ms)},
+                              {"refresh_s", std::to_string(g.garp.refresh_s)}})
+                 << '\n';
+        } else if (name == "peers" && !g.peers.empty()) {
+            body << "        peers: " << flow_seq(g.peers, [](Ipv4 ip) { return ip.str(); }) << '\n';
+        }
+    });
+    os << "      - " << body.str().substr(8);
 }
 
 void emit_interface(std::ostream& os, const Interface& i) {

@@ -27,6 +27,7 @@ using DP = fastpath::DataplaneConfig;
 using ARP = arp::Options;
 using RBS = sync::ServiceConfig;
 using RBP = sync::ProfileConfig;
+using VG = VrrpGroup;
 
 // Ranges shared by two rows.
 constexpr uint32_t kAdjacencyCapacityMin = 64, kAdjacencyCapacityMax = 1u << 26;
@@ -54,6 +55,53 @@ const Key<DP> kDataplane[] = {
                "control-plane policing: rate and burst of each class of traffic punted to the control core, "
                "[below](#dataplanepunt)"),
 };
+
+const Key<VG> kVrrpGroup[] = {
+    integer<&VG::vrid>("vrid", kVridMin, kVridMax,
+                       "virtual router ID; unique per interface (the same VRID on another interface is another "
+                       "router)")
+        .with_required(),
+    custom<VG>("virtual_ip", "IPv4 or list of IPv4",
+               "the VIPs (a single address may be written without brackets)")
+        .with_required()
+        .with_range("≥ 1"),
+    boolean<&VG::admin>("admin", "seed `admin-vrrp vrid N`: other groups may follow this one (`track_admin`)")
+        .with_always(),
+    integer<&VG::priority>("priority", kPriorityMin, kPriorityMax,
+                           "255 (address owner) and 0 (release) are not configurable")
+        .with_always(),
+    custom<VG>("preempt", "`true`, `false`, or `{enabled: bool, delay: N}`",
+               "RFC 5798 Preempt_Mode; seed `preempt-mode timer delay 600` is `{delay: 600}`")
+        .with_default("true, delay 0")
+        .with_range("delay 0..3600 s"),
+    integer<&VG::recover_delay_s>("recover_delay", 0, kDelayMaxS, "seed `vrrp recover-delay 20`")
+        .with_type("integer (s)")
+        .with_always(),
+    integer<&VG::version>("version", 2, 3, "2 = RFC 3768, 3 = RFC 5798").with_always(),
+    integer<&VG::advert_interval_ms>(
+        "advert_interval_ms", 10, 40950, // v3: centiseconds, 12 bits
+        "version 2: a multiple of 1000 (the field is whole seconds, RFC 3768 §5.3.7); version 3: a multiple "
+        "of 10 (centiseconds, RFC 5798 §5.2.7)")
+        .with_type("integer (ms)")
+        .with_always(),
+    custom<VG>("track_admin", "`{interface: NAME, vrid: N}`",
+               "follow an admin group instead of running VRRP, [below](#track_admin)")
+        .with_default("none")
+        .with_range("vrid 1..255"),
+    custom<VG>("notify", "`{master: CMD, backup: CMD, fault: CMD}`", "[below](#notify)")
+        .with_default("no hooks")
+        .with_range("each ≤ 4096 characters"),
+    custom<VG>("garp", "`{count: N, interval_ms: N, refresh_s: N}`", "gratuitous ARPs for the VIPs")
+        .with_default("[below](#garp)"),
+    custom<VG>("peers", "IPv4 or list of IPv4",
+               "the other routers' primary addresses: adverts from any other IPv4 source are dropped before "
+               "the state machine (`drop_not_peer`), [below](#peers)")
+        .with_default("none: any source")
+        .with_range("≥ 1"),
+};
+
+constexpr std::string_view kVrrpFollowerRefused[] = {"preempt", "recover_delay", "version", "advert_interval_ms",
+                                                     "peers"};
 
 const Key<ARP> kArp[] = {
     integer<&ARP::age_s>("age_s", 10, kArpAgeMaxS,
@@ -174,6 +222,12 @@ bool is_choice(std::span<const std::string_view> choices, std::string_view s) {
 std::span<const Key<Dataplane>> dataplane() {
     return kDataplane;
 }
+std::span<const Key<VrrpGroup>> vrrp_group() {
+    return kVrrpGroup;
+}
+std::span<const std::string_view> vrrp_follower_refused() {
+    return kVrrpFollowerRefused;
+}
 std::span<const Key<ArpOptions>> arp() {
     return kArp;
 }
@@ -269,6 +323,7 @@ std::string yaml_value(const Value& v, Kind kind) {
 std::vector<DocSection> doc_sections() {
     return {
         {"dataplane", doc_table(dataplane())},
+        {"vrrp_group", doc_table(vrrp_group())},
         {"arp", doc_table(arp())},
         {"remote_backup_service", doc_table(remote_backup_service())},
         {"remote_backup_profile", doc_table(remote_backup_profile())},

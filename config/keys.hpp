@@ -58,6 +58,7 @@ struct Key {
     std::string_view doc;                      // the "what" column of docs/config.md (markdown)
     std::string_view type_doc;                 // overrides the type column
     std::string_view range_doc;                // overrides the range column
+    std::string_view default_doc;              // overrides the default column (custom rows)
     std::string_view empty_error;              // choice_list: the message for `[]`
     Value (*get)(const S&) = nullptr;
     void (*set)(S&, const Value&) = nullptr;
@@ -81,6 +82,11 @@ struct Key {
     Key with_range(std::string_view r) const {
         Key k = *this;
         k.range_doc = r;
+        return k;
+    }
+    Key with_default(std::string_view d) const {
+        Key k = *this;
+        k.default_doc = d;
         return k;
     }
     Key with_empty_error(std::string_view e) const {
@@ -202,6 +208,10 @@ std::span<const Key<Dataplane>> dataplane();
 std::span<const Key<ArpOptions>> arp();
 std::span<const Key<RemoteBackupService>> remote_backup_service();
 std::span<const Key<RemoteBackupProfile>> remote_backup_profile();
+std::span<const Key<VrrpGroup>> vrrp_group(); // each item of interfaces.NAME.vrrp
+// The protocol keys a group with track_admin may not set (it runs no VRRP
+// of its own): refused by the loader, not written by the emitter.
+std::span<const std::string_view> vrrp_follower_refused();
 
 // ---- Loading --------------------------------------------------------------
 
@@ -315,6 +325,7 @@ std::string doc_type(const Key<S>& k) {
 template <class S>
 std::string doc_default(const Key<S>& k) {
     if (k.required) return "required";
+    if (!k.default_doc.empty()) return std::string(k.default_doc);
     const Value v = k.default_value();
     switch (k.kind) {
     case Kind::integer:
@@ -354,7 +365,7 @@ std::string doc_table(std::span<const Key<S>> rows) {
 // Every section's table between its markers, in docs/config.md order:
 //   <!-- keys:SECTION begin --> ... <!-- keys:SECTION end -->
 struct DocSection {
-    std::string name;  // dataplane, arp, remote_backup_service, remote_backup_profile
+    std::string name;  // dataplane, vrrp_group, arp, remote_backup_service, remote_backup_profile
     std::string table; // doc_table(), ending in a newline
 };
 std::vector<DocSection> doc_sections();

@@ -4,7 +4,10 @@
 // protocol (notify hooks, gratuitous ARP pacing). Shape, types and ranges
 // only; what needs other groups (track_admin targets, VRID and VIP
 // uniqueness) is checked in validate.cpp.
+#include "config/keys.hpp"
 #include "config/loader_internal.hpp"
+
+#include <algorithm>
 
 namespace wg::config::detail {
 
@@ -36,23 +39,28 @@ class VrrpParser {
         }
         VrrpGroup g;
         GroupLocs gl;
-        const auto fields = r_.fields(item, "in vrrp group",
-                                      {"vrid", "virtual_ip", "admin", "priority", "preempt", "recover_delay",
-                                       "version", "advert_interval_ms", "track_admin", "notify", "garp",
-                                       "peers"});
-        if (!r_.require(fields, "vrid", "in vrrp group", loc_of(item))) l_.vrids_complete = false;
-        r_.require(fields, "virtual_ip", "in vrrp group", loc_of(item));
-        bool version_ok = true;
+        // The scalar keys (config/keys.cpp vrrp_group) are read by the table;
+        // the loop keeps their locations and reads the others.
+        const auto got = keys::read(r_, item, "in vrrp group", keys::vrrp_group(), g, loc_of(item));
+        std::vector<Field> fields;
+        fields.reserve(got.size());
+        bool vrid_ok = false, version_ok = true;
         Loc advert_at; // set when advert_interval_ms parsed
         Loc admin_at;  // set when admin parsed
-        for (const auto& v : fields) {
+        for (const auto& [v, custom, ok] : got) {
+            fields.push_back(v);
             if (v.name == "vrid") {
-                if (auto n = r_.integer(v, "vrid", kVridMin, kVridMax)) {
-                    g.vrid = uint8_t(*n);
-                    gl.vrid = v.value_loc();
-                } else {
-                    l_.vrids_complete = false;
-                }
+                vrid_ok = ok;
+                if (ok) gl.vrid = v.value_loc();
+            } else if (v.name == "admin") {
+                if (ok)
+                    admin_at = v.value_loc();
+                else
+                    gl.admin_ok = false;
+            } else if (v.name == "version") {
+                version_ok = ok;
+            } else if (v.name == "advert_interval_ms") {
+                if (ok) advert_at = v.value_loc();
             } else if (v.name == "virtual_ip") {
                 if (auto items = r_.scalar_list(v, "virtual_ip", true)) {
                     for (const auto& node : *items) {
@@ -62,25 +70,8 @@ class VrrpParser {
                         }
                     }
                 }
-            } else if (v.name == "admin") {
-                if (auto b = r_.boolean(v, "admin"))
-                    g.admin = *b, admin_at = v.value_loc();
-                else
-                    gl.admin_ok = false;
-            } else if (v.name == "priority") {
-                if (auto n = r_.integer(v, "priority", kPriorityMin, kPriorityMax)) g.priority = uint8_t(*n);
             } else if (v.name == "preempt") {
                 preempt(v, g.preempt);
-            } else if (v.name == "recover_delay") {
-                if (auto n = r_.integer(v, "recover_delay", 0, kDelayMaxS)) g.recover_delay_s = unsigned(*n);
-            } else if (v.name == "version") {
-                if (auto n = r_.integer(v, "version", 2, 3))
-                    g.version = uint8_t(*n);
-                else
-                    version_ok = false;
-            } else if (v.name == "advert_interval_ms") {
-                if (auto n = r_.integer(v, "advert_interval_ms", kAdvertMsMin, kAdvertMsMax))
-                    g.advert_interval_ms = unsigned(*n), advert_at = v.value_loc();
             } else if (v.name == "track_admin") {
                 gl.track_key = v.key_loc();
                 track_admin(v, g, gl);
@@ -100,6 +91,7 @@ class VrrpParser {
                 }
             }
         }
+        if (!vrid_ok) l_.vrids_complete = false;
         if (gl.track_key.line)
             follower_fields(fields, g, admin_at);
         else if (advert_at.line != 0 && version_ok)
@@ -117,9 +109,9 @@ class VrrpParser {
         if (g.admin)
             r_.error(admin_at, "admin: true is not allowed on a group with track_admin (a group that "
                                "follows an admin group cannot be one)");
+        const auto refused = keys::vrrp_follower_refused();
         for (const auto& v : fields)
-            if (v.name == "preempt" || v.name == "recover_delay" || v.name == "version" ||
-                v.name == "advert_interval_ms" || v.name == "peers")
+            if (std::find(refused.begin(), refused.end(), v.name) != refused.end())
                 r_.error(v.key_loc(), v.name + " has no effect on a group with track_admin (it runs no VRRP "
                                                "of its own)");
     }

@@ -35,19 +35,22 @@ namespace wg::vrrp {
 inline constexpr uint8_t kPriorityOwner = 255; // RFC 5798 §5.2.4
 inline constexpr uint8_t kPriorityRelease = 0; // RFC 5798 §5.2.4: Master stops participating
 
-// Everything the machine needs to know about its group, fixed while it runs.
+// Everything the machine needs to know about its group, fixed while it runs:
+// from_config() translates a config::VrrpGroup; the defaults below are that
+// struct's (config/config.hpp, the only place they are written).
 struct Params {
     uint8_t vrid = 1;
-    uint8_t version = 2;                          // 2: RFC 3768, 3: RFC 5798
-    uint8_t priority = config::kPriorityDefault;  // 1..254, or 255 for the address owner
-    Ipv4 primary;                                 // interface primary address: advert source, tie-break
-    Duration advert_interval = Duration(1000000); // Advertisement_Interval (v2: whole seconds)
-    bool preempt = true;                          // Preempt_Mode (RFC 5798 §6.1)
-    Duration preempt_delay{0};                    // seed: preempt-mode timer delay 600
-    Duration recover_delay{0};                    // seed: vrrp recover-delay 20
-    bool follower = false;                        // track_admin: mirror the admin group, run no protocol
-    unsigned garp_count = 3;                      // gratuitous ARPs per VIP on becoming Master
-    Duration garp_interval = Duration(500000);    // between those ARPs
+    uint8_t version = config::VrrpGroup{}.version;   // 2: RFC 3768, 3: RFC 5798
+    uint8_t priority = config::VrrpGroup{}.priority; // 1..254, or 255 for the address owner
+    Ipv4 primary;                                    // interface primary address: advert source, tie-break
+    Duration advert_interval = std::chrono::milliseconds(config::VrrpGroup{}.advert_interval_ms);
+                                                     // Advertisement_Interval (v2: whole seconds)
+    bool preempt = config::Preempt{}.enabled;        // Preempt_Mode (RFC 5798 §6.1)
+    Duration preempt_delay = std::chrono::seconds(config::Preempt{}.delay_s); // seed: preempt-mode timer delay 600
+    Duration recover_delay = std::chrono::seconds(config::VrrpGroup{}.recover_delay_s); // seed: vrrp recover-delay 20
+    bool follower = false;                           // track_admin: mirror the admin group, run no protocol
+    unsigned garp_count = config::Garp{}.count;      // gratuitous ARPs per VIP on becoming Master
+    Duration garp_interval = std::chrono::milliseconds(config::Garp{}.interval_ms); // between those ARPs
     // A Master hearing a losing advert (lower priority, or equal priority from
     // a lower address) answers with one advert at once (keepalived's
     // behaviour), where RFC 3768/5798 §6.4.3 only discard it: a second Master
