@@ -1,7 +1,9 @@
 // What a Slave does per received entry of a batch backup, piece by piece,
 // at 1M entries (the size of the docs/benchmarks.md batch target), so that the cost of the
 // 1M batch in scripts/bench-sync.sh can be attributed:
-//   - Table/*:  the replicated table (sync/table.hpp), against
+//   - Table/*:  the replicated table (sync/table.hpp: the Master's `local`;
+//               a Slave keeps its received set in the ARP entries and a
+//               Table only for what they do not hold), against
 //               std::unordered_map doing the same inserts (the peer: ratio);
 //   - ArpInstall: arp::Service::install_synced into an in-memory store
 //               (entry map, aging heap, change publication), with and
@@ -28,7 +30,7 @@ namespace {
 using namespace wg;
 
 constexpr uint32_t kBase = 0x0a000001; // 10.0.0.1: hosts of 10.0.0.0/8
-constexpr size_t kAhead = 8;            // prefetch distance of Profile::apply_all
+constexpr size_t kAhead = 8;            // prefetch distance of rx::Receiver::apply_all
 
 std::vector<uint32_t> shuffled_hosts(size_t n) {
     std::vector<uint32_t> ips(n);
