@@ -1,7 +1,9 @@
-// The replicated table of a remote-backup profile (docs/sync-protocol.md §8): the set
-// {(interface, ip) → mac} one side of a profile replicated (Master: what its
-// stream describes; Slave: what it received), with an order-independent
-// digest so the two sides can compare tables without sending them.
+// The replicated table of a remote-backup profile (docs/sync-protocol.md
+// §8): a set {(interface, ip) → mac} with an order-independent digest so the
+// two sides can compare tables without sending them. The Master's `local`
+// (what its stream describes, sync/sender.hpp) is one; a Slave keeps its
+// received set in the ARP service's entries and uses Tables only for the
+// entries those do not hold (sync/receiver.hpp).
 //
 // digest = Σ mix64(uint64(fnv1a32(interface NAME)) << 32 ^ ip, mac)  mod 2^64
 //

@@ -48,7 +48,7 @@ void Table_DenseUpsert(benchmark::State& st) {
         t.set_interface(1, "user0");
         t.reserve(ips.size());
         for (size_t i = 0; i < ips.size(); ++i) {
-            if (i + kAhead < ips.size()) t.prefetch(1, Ipv4{ips[i + kAhead]}); // as Profile::apply_all
+            if (i + kAhead < ips.size()) t.prefetch(1, Ipv4{ips[i + kAhead]}); // as rx::Receiver::apply_all
             t.upsert(1, Ipv4{ips[i]}, mac_of(ips[i]), 1);
         }
         benchmark::DoNotOptimize(t.digest());
@@ -137,7 +137,7 @@ void install(benchmark::State& st, bool with_local) {
         const arp::Time now = std::chrono::steady_clock::now();
         st.ResumeTiming();
         for (size_t i = 0; i < ips.size(); ++i) {
-            if (i + kAhead < ips.size()) s->svc.prefetch(1, Ipv4{ips[i + kAhead]}); // as Profile::apply_all
+            if (i + kAhead < ips.size()) s->svc.prefetch(1, Ipv4{ips[i + kAhead]}); // as rx::Receiver::apply_all
             s->svc.install_synced(1, Ipv4{ips[i]}, mac_of(ips[i]), 1200, now);
         }
         benchmark::DoNotOptimize(s->svc.size());
