@@ -186,9 +186,8 @@ TEST_F(Examples, TenMistakesTenLocatedErrorsInDocumentOrder) {
             "device-a.yaml:16:22: virtual_ip 10.2.1.100 is outside subnet 10.1.1.0/24 of interface "
             "'GigabitEthernet0/1/0'",
             "device-a.yaml:17:16: admin must be true or false, got 'yes'",
-            "device-a.yaml:18:9: unknown key 'priorty' in vrrp group (expected one of: vrid, virtual_ip, "
-            "admin, priority, preempt, recover_delay, version, advert_interval_ms, track_admin, notify, "
-            "garp, peers)",
+            "device-a.yaml:18:9: unknown key 'priorty' in vrrp group (expected one of: " +
+                key_names(config::keys::vrrp_group()) + ")",
             "device-a.yaml:35:30: via 192.0.3.254 is not inside a connected subnet of a DPDK interface",
             "device-a.yaml:37:26: mac 01:00:00:00:00:50 is a multicast address (a static ARP entry needs "
             "a unicast MAC)",

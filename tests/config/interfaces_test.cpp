@@ -152,8 +152,8 @@ TEST(Vrrp, Shape) {
               Lines{"7:9: missing required key 'virtual_ip' in vrrp group"});
     EXPECT_EQ(
         group("        priorty: 120\n"),
-        Lines{"9:9: unknown key 'priorty' in vrrp group (expected one of: vrid, virtual_ip, admin, priority, "
-              "preempt, recover_delay, version, advert_interval_ms, track_admin, notify, garp, peers)"});
+        Lines{"9:9: unknown key 'priorty' in vrrp group (expected one of: " +
+              key_names(config::keys::vrrp_group()) + ")"});
 }
 
 // `peers`: accepted advert sources (docs/config.md "vrrp groups",

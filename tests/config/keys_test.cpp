@@ -221,9 +221,8 @@ TEST(KeyTable, UnknownAndMissingKeysNameTheRows) {
     Lines errors;
     read_section(config::keys::remote_backup_profile(), "backup_id: 7\nservice_typ: arp\n", errors);
     EXPECT_EQ(errors,
-              (Lines{"2:1: unknown key 'service_typ' in section (expected one of: service_type, backup_id, "
-                     "remote_backup_service, peer_backup, vrrp, batch_max_entries, batch_max_delay_ms, "
-                     "log_entries, hold_preempt_until_synced, digest_interval_ms, snapshot_chunk)",
+              (Lines{"2:1: unknown key 'service_typ' in section (expected one of: " +
+                         key_names(config::keys::remote_backup_profile()) + ")",
                      "1:1: missing required key 'service_type' in section",
                      "1:1: missing required key 'remote_backup_service' in section",
                      "1:1: missing required key 'vrrp' in section"}));

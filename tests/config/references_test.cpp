@@ -273,9 +273,8 @@ TEST_F(References, RemoteBackupService) {
     EXPECT_EQ(
         with_line("    port: 2046\n", "    prot: 2046\n"),
         (Lines{"25:3: missing required key 'port' in remote_backup_service 'service1'",
-               "29:5: unknown key 'prot' in remote_backup_service 'service1' (expected one of: ssl_policy, "
-               "peer, source, port, batch_backup, heartbeat_ms, dead_ms, reconnect_min_ms, reconnect_max_ms, "
-               "connect_timeout_ms, handshake_timeout_ms)"}));
+               "29:5: unknown key 'prot' in remote_backup_service 'service1' (expected one of: " +
+                   key_names(config::keys::remote_backup_service()) + ")"}));
 }
 
 TEST_F(References, RemoteBackupServiceAddresses) {

@@ -141,8 +141,8 @@ TEST(Structure, DataplaneRanges) {
     EXPECT_EQ(dp("adjacency_capacity: 63"), Lines{"6:33: adjacency_capacity 63 out of range 64..67108864"});
     EXPECT_EQ(dp("adjacency_capacity: 67108865"),
               Lines{"6:33: adjacency_capacity 67108865 out of range 64..67108864"});
-    EXPECT_EQ(dp("cores: 2"), Lines{"6:13: unknown key 'cores' in dataplane (expected one of: workers, "
-                                    "idle_sleep_us, adjacency_capacity, mbufs, punt)"});
+    EXPECT_EQ(dp("cores: 2"), Lines{"6:13: unknown key 'cores' in dataplane (expected one of: " +
+                                    key_names(config::keys::dataplane()) + ")"});
     EXPECT_EQ(errors_of(with("dataplane: 5\n")), Lines{"6:12: dataplane must be a map, got '5'"});
 
     const auto r = config::load_string(with("dataplane: {workers: 64, idle_sleep_us: 100000, "

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "config/keys.hpp"
 #include "config/loader.hpp"
 
 #include <ostream>
@@ -32,6 +33,16 @@ public:
 private:
     std::string path_;
 };
+
+// A section's allow-list as the loader prints it: the key table's names in
+// its order, so that a test naming them all needs no edit for a new key.
+template <class S>
+std::string key_names(std::span<const config::keys::Key<S>> rows) {
+    std::string out;
+    for (const auto& k : rows)
+        out += (out.empty() ? "" : ", ") + std::string(k.name);
+    return out;
+}
 
 void write_text(const std::string& path, std::string_view text);
 std::string read_text(const std::string& path);
