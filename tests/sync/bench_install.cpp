@@ -12,6 +12,7 @@
 //
 //   build-x/tests/sync/bench_install [--benchmark_filter=...]
 #include "control/arp/service.hpp"
+#include "sync/receiver.hpp"
 #include "sync/table.hpp"
 
 #include <benchmark/benchmark.h>
@@ -148,6 +149,99 @@ void ArpInstall(benchmark::State& st) { install(st, false); }
 void ArpInstallWithLocal(benchmark::State& st) { install(st, true); }
 BENCHMARK(ArpInstall)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 BENCHMARK(ArpInstallWithLocal)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
+
+
+// The Slave's whole install path for a batch of snapshot_entries frames:
+//   SlaveWithTable: what it did before the received set moved into the ARP
+//     entries: a received Table (reserved) and the ARP install per entry;
+//   Receiver: rx::Receiver (sync/receiver.hpp) fed the frames, the set in the
+//     ARP entries, the digest word per entry.
+// Both with the same service, store and shuffled keys, in one process.
+std::vector<sync::wire::Message> snapshot_frames(const std::vector<uint32_t>& ips) {
+    std::vector<sync::wire::Message> out;
+    for (size_t i = 0; i < ips.size(); i += 4096) {
+        sync::wire::Message m;
+        m.type = sync::wire::Type::snapshot_entries;
+        m.backup_id = 10;
+        m.seq = 1;
+        sync::wire::Batch b;
+        for (size_t j = i; j < std::min(ips.size(), i + 4096); ++j)
+            b.entries.push_back({sync::wire::Op::add, 0, 1, Ipv4{ips[j]}, mac_of(ips[j]), 1200});
+        m.body = std::move(b);
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+void SlaveWithTable(benchmark::State& st) {
+    const auto ips = shuffled_hosts(size_t(st.range(0)));
+    std::unique_ptr<Slave> s;
+    std::unique_ptr<sync::Table> remote;
+    for (auto _ : st) {
+        st.PauseTiming();
+        remote.reset();
+        s.reset();
+        s = std::make_unique<Slave>(ips.size(), false);
+        remote = std::make_unique<sync::Table>();
+        remote->set_interface(1, "user0");
+        remote->reserve(ips.size());
+        remote->commit();
+        const arp::Time now = std::chrono::steady_clock::now();
+        st.ResumeTiming();
+        for (size_t i = 0; i < ips.size(); ++i) {
+            if (i + kAhead < ips.size()) {
+                remote->prefetch(1, Ipv4{ips[i + kAhead]});
+                s->svc.prefetch(1, Ipv4{ips[i + kAhead]});
+            }
+            remote->upsert(1, Ipv4{ips[i]}, mac_of(ips[i]), 1);
+            s->svc.install_synced(1, Ipv4{ips[i]}, mac_of(ips[i]), 1200, now);
+        }
+        benchmark::DoNotOptimize(remote->digest());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * st.range(0));
+}
+
+void Receiver(benchmark::State& st) {
+    const auto ips = shuffled_hosts(size_t(st.range(0)));
+    const auto frames = snapshot_frames(ips);
+    sync::ProfileOptions o;
+    o.backup_id = 10;
+    o.ifnames = {{1, "user0"}};
+    sync::ProfileStats stats;
+    std::unique_ptr<Slave> s;
+    std::unique_ptr<sync::rx::Receiver> rx;
+    sync::wire::Message hello;
+    hello.type = sync::wire::Type::hello;
+    hello.backup_id = 10;
+    sync::wire::Hello h;
+    h.role = sync::wire::Role::master;
+    h.interfaces = {{1, "user0"}};
+    hello.body = h;
+    sync::wire::Message begin;
+    begin.type = sync::wire::Type::snapshot_begin;
+    begin.backup_id = 10;
+    begin.seq = 1;
+    begin.body = sync::wire::SnapshotBegin{1, uint32_t(ips.size())};
+    using K = sync::rx::EventKind;
+    for (auto _ : st) {
+        st.PauseTiming();
+        rx.reset();
+        s.reset();
+        s = std::make_unique<Slave>(ips.size(), false);
+        rx = std::make_unique<sync::rx::Receiver>(o, s->svc, stats);
+        const arp::Time now = std::chrono::steady_clock::now();
+        rx->handle(sync::rx::Event::of(K::up), now);
+        rx->handle(sync::rx::Event::of(K::hello, &hello), now);
+        rx->handle(sync::rx::Event::of(K::snapshot_begin, &begin), now);
+        st.ResumeTiming();
+        for (const auto& f : frames)
+            rx->handle(sync::rx::Event::of(K::snapshot_entries, &f), now);
+        benchmark::DoNotOptimize(rx->digest());
+    }
+    st.SetItemsProcessed(int64_t(st.iterations()) * st.range(0));
+}
+BENCHMARK(SlaveWithTable)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
+BENCHMARK(Receiver)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 
 } // namespace
 
