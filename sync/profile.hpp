@@ -10,17 +10,19 @@
 // in tests). The ARP service is the real one (control/arp, itself pure).
 //
 // Protocol (docs/sync-protocol.md §4-6): on every session both sides send
-// hello. The Master (sender) then resumes with deltas after the Slave's
-// held_seq when its log still reaches back and the epochs match, else sends
-// a full snapshot (batch backup). Changes are coalesced per key into delta
-// batches of at most `batch_max_entries` or `batch_max_delay_ms`. The Slave
-// side is the receiver (sync/receiver.hpp, its own phase machine): it
-// installs each entry with arp::Service::install_synced / remove_synced,
-// acks cumulatively, and compares the Master's digest checks with the
+// hello. The Master side is the sender (sync/sender.hpp, its own phase
+// machine, which also keeps this device's change stream in both roles): it
+// resumes with deltas after the Slave's held_seq when its log still reaches
+// back and the epochs match, else sends a full snapshot (batch backup).
+// Changes are coalesced per key into delta batches of at most
+// `batch_max_entries` or `batch_max_delay_ms`. The Slave side is the
+// receiver (sync/receiver.hpp, its own phase machine): it installs each
+// entry with arp::Service::install_replica / remove_replica (the received
+// set lives in the ARP entries), acks cumulatively, and compares the Master's digest checks with the
 // digest of what it received; a mismatch or a sequence gap asks for a
 // resync (snapshot), counted. The profile holds the role and the preempt
-// hold, routes frames and ticks to the side that handles them and performs
-// the receiver's actions.
+// hold, sends the hellos, routes frames, changes and ticks to the side that
+// handles them and performs the actions of both.
 //
 // Replicated set: both sides digest the set {(interface name, ip, mac)} of
 // what was replicated (Master: what it sent, `local`; Slave: what it
