@@ -42,10 +42,9 @@ const Key<DP> kDataplane[] = {
         .with_always(),
     integer<&DP::adjacency_capacity>(
         "adjacency_capacity", kAdjacencyCapacityMin, kAdjacencyCapacityMax,
-        "adjacency (ARP) table entries. The control core sizes its ARP table and every remote-backup "
-        "profile's "
-        "received table for as many and commits their memory at start (~96 + ~40 bytes an entry: ~140 MB for "
-        "the default), so a batch backup never grows a table")
+        "adjacency (ARP) table entries. The control core sizes its ARP table for as many and commits its "
+        "memory at start (~96 bytes an entry: ~100 MB for the default), so a batch backup never grows a "
+        "table (a Slave keeps received entries in that same table)")
         .with_always(),
     integer<&DP::mbufs>(
         "mbufs", 0, 1u << 24,

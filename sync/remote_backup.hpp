@@ -1,7 +1,7 @@
 // Remote backup, the module: builds the configured remote-backup services
 // (sync::Rbs, the TLS channels) and profiles (sync::Profile, the ARP
 // replication) and wires them to the control core: ARP changes flow in
-// through on_change (arp::ChangeListener, forwarded by the control plane),
+// through on_change (arp::ChangeListener, forwarded by arp::Resolver),
 // the tracked VRRP group's state sets each profile's role, the profiles'
 // preempt hold goes to vrrp::Service::set_preempt_hold, and
 // `display remote-backup-service|profile` / `batch-backup now` read and drive
@@ -49,7 +49,7 @@ class RemoteBackup final : public arp::ChangeListener {
     // Closes the sessions (an error frame `shutdown` tells the peer first).
     void stop();
 
-    // arp::ChangeListener: forwarded by the control plane after its own work.
+    // arp::ChangeListener: forwarded by arp::Resolver after its own work.
     void on_change(const arp::Change& c) override;
 
     // display remote-backup-service [NAME] / remote-backup-profile [NAME] /
