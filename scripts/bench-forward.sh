@@ -166,8 +166,10 @@ trap 'exit 130' INT TERM
 # autogroup scheduling weighs sessions, not processes, so the peer gets a
 # session of its own (setsid) whose autogroup runs at nice -20. What it did
 # not get anyway is measured (on-CPU time of the forwarding thread).
+start_limit=${BENCH_START_LIMIT_S:-300} # a peer must forward within this many seconds of its start
 app_start() {
   app_name=$1 prefix=$2
+  start_deadline=$((SECONDS + start_limit))
   local logf=$3
   shift 3
   rm -rf "/var/run/dpdk/$prefix"
@@ -206,12 +208,12 @@ app_alive() { kill -0 "$app_pid" 2>/dev/null || die "$app_name exited early; see
 # socket round trip (not a Python start) and its timestamp is tight.
 tele_open() {
   local sock=/var/run/dpdk/$prefix/dpdk_telemetry.v2
-  for _ in $(seq 1 600); do
+  while ((SECONDS < start_deadline)); do
     [ -S "$sock" ] && break
     app_alive
     sleep 0.1
   done
-  [ -S "$sock" ] || die "$app_name: no telemetry socket $sock"
+  [ -S "$sock" ] || die "$app_name: no telemetry socket $sock within ${start_limit} s"
   local fifo_in=$run/tele.in fifo_out=$run/tele.out
   rm -f "$fifo_in" "$fifo_out"
   mkfifo "$fifo_in" "$fifo_out"
@@ -220,11 +222,13 @@ tele_open() {
   exec {TELE_IN}>"$fifo_in" {TELE_OUT}<"$fifo_out"
   rm -f "$fifo_in" "$fifo_out"
 }
-# tele QUERY: sets REPLY (one JSON line) and T0/T1 (the round trip's ends, s).
+# tele QUERY [TIMEOUT_S]: sets REPLY (one JSON line) and T0/T1 (the round
+# trip's ends, s). A started peer answers in milliseconds; the default 10 s
+# only bounds a hung one.
 tele() {
   T0=$EPOCHREALTIME
   echo "$1" >&"$TELE_IN"
-  IFS= read -r -t 10 REPLY <&"$TELE_OUT" || die "$app_name: no telemetry answer to $1"
+  IFS= read -r -t "${2:-10}" REPLY <&"$TELE_OUT" || die "$app_name: no telemetry answer to $1 within ${2:-10} s"
   T1=$EPOCHREALTIME
   case "$REPLY" in '{'*) ;; *) die "$app_name: telemetry: $REPLY" ;; esac
 }
@@ -233,19 +237,26 @@ record() {
   tele "$5"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$T0" "$T1" "$REPLY" >>"$samples"
 }
-# wait_flow QUERY KEY: until the counter KEY moves (forwarding has begun).
+# wait_flow QUERY KEY: until the counter KEY moves (forwarding has begun),
+# at most until the start deadline.
 wait_flow() {
-  for _ in $(seq 1 300); do
+  while ((SECONDS < start_deadline)); do
     tele "$1"
     [[ "$REPLY" =~ \"$2\":\ ([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 0 ] && return
     app_alive
     sleep 0.1
   done
-  die "$app_name: nothing forwarded (see $run)"
+  die "$app_name: nothing forwarded within ${start_limit} s of its start (see $run)"
 }
 # check_out_port: port 1 must be net_null in every peer (vdev/config order).
+# The first query waits for the peer to have started its ports: net_pcap's
+# infinite_rx reads the whole pcap into mbufs first (seconds for 1M frames on
+# a slow disk), and telemetry answers only after that. Bounded by the start
+# deadline, not a fixed wait.
 check_out_port() {
-  tele "/ethdev/info,1"
+  local left=$((start_deadline - SECONDS))
+  ((left > 0)) || left=1
+  tele "/ethdev/info,1" "$left"
   [[ "$REPLY" == *'"name": "net_null0"'* ]] || die "$app_name: port 1 is not net_null0: $REPLY"
 }
 
@@ -319,8 +330,8 @@ EOF
   rm -f "$sock"
   app_start warmgate wgbench-warmgate "$run/warmgate-$s.log" \
     "$warmgate" --no-huge -m "$(eal_mem "$s")" --no-pci -l 0-1 --file-prefix wgbench-warmgate -- --config "$cfg"
-  for _ in $(seq 1 900); do [ -S "$sock" ] && break; app_alive; sleep 0.1; done
-  [ -S "$sock" ] || die "warmgate: no control socket $sock"
+  while ((SECONDS < start_deadline)); do [ -S "$sock" ] && break; app_alive; sleep 0.1; done
+  [ -S "$sock" ] || die "warmgate: no control socket $sock within ${start_limit} s"
   "$ctl" --socket "$sock" debug adjacency fill "$hosts" "$first_host" user >"$run/fill.out" ||
     die "warmgate: adjacency fill failed: $(cat "$run/fill.out")"
   tele_open
@@ -361,6 +372,15 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 elapsed=$("$python" -c "print(round($EPOCHREALTIME - $started))")
 cpu_mhz=$(awk -F: '/^cpu MHz/ {printf "%.0f", $2; exit}' /proc/cpuinfo)
 : "${cpu_mhz:=0}"
+cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo | tr -d '"\\')
+# The SIMD levels DPDK's lookups and our code can use here (none is assumed).
+cpu_simd=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'sse4_2|avx2|avx512f|avx512bw' | paste -sd, - || true)
+build_opts=$(meson introspect --buildoptions "$build" 2>/dev/null | "$python" -c '
+import json, sys
+o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
+print(o.get("buildtype", "?"), "-O" + str(o.get("optimization", "?")), "b_ndebug=" + str(o.get("b_ndebug", "?")),
+      "cpp_args=" + (" ".join(o.get("cpp_args", [])) or "-"))' 2>/dev/null || echo unknown)
+compiler=$(c++ --version 2>/dev/null | head -1 || echo unknown)
 
 # ---- report ------------------------------------------------------------------
 mkdir -p "$root/results"
@@ -369,7 +389,9 @@ import json, statistics, sys, time
 samples, out = sys.argv[1], sys.argv[2]
 meta = {"seconds": $seconds, "rounds": $rounds, "frames_1M": $frames_1m, "elapsed_s": $elapsed,
         "loadavg_before": "$load_before", "loadavg_after": "$load_after", "cpu_mhz": $cpu_mhz,
-        "date": time.strftime("%Y-%m-%d"), "machine": "$(uname -m), $(nproc) CPUs"}
+        "date": time.strftime("%Y-%m-%d"), "machine": "$(uname -m), $(nproc) CPUs",
+        "cpu_model": "$cpu_model", "cpu_simd": "$cpu_simd", "build": "$build_opts", "compiler": "$compiler",
+        "dpdk": "$(pkg-config --modversion libdpdk)", "kernel": "$(uname -r)"}
 win, churn_updates = {}, {}
 for line in open(samples):
     s, peer, rnd, phase, query, t0, t1, reply = line.rstrip("\n").split("\t", 7)
@@ -461,6 +483,8 @@ def row(label, peer, s, extra=""):
 print()
 print(f"Forwarding 64-byte frames on 1 lcore, net_pcap -> net_null; median of {len(rounds)} round(s) of"
       f" {meta['seconds']} s; load average {meta['loadavg_before']} -> {meta['loadavg_after']}")
+print(f"{meta['date']}, {meta['cpu_model']} ({meta['machine']}; {meta['cpu_simd']}), DPDK {meta['dpdk']},"
+      f" build {meta['build']}")
 print(f"{'scenario':<15}{'peer':<12}{'Mpps':>7} {'min-max':>12}{'on-CPU':>8}{'CPU':>6}{'cyc/pkt':>9}"
       f"{'vs l3fwd':>10}{'vs io':>7}{'wg cyc/pkt':>11}")
 for s, name in (("1k", "1k"), ("1m", "1M")):
