@@ -4,8 +4,8 @@
 // devices, its errors and exit codes, and the control socket's lifecycle
 // (one server per socket, gone after shutdown).
 #include "config/punt.hpp"
-#include "tests/appliance/harness.hpp"
-#include "tests/appliance/packets.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/packets.hpp"
 
 #include <gtest/gtest.h>
 #include <rte_version.h>

@@ -19,9 +19,9 @@
 // burst are spaced out, not sent back to back.
 //
 // Needs root (namespaces, veth, AF_PACKET): otherwise exits 77, meson's skip.
-#include "tests/appliance/harness.hpp"
-#include "tests/appliance/packets.hpp"
-#include "tests/appliance/wire.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/packets.hpp"
+#include "tests/support/wire.hpp"
 #include "tests/support/peers.hpp"
 
 #include <gtest/gtest.h>

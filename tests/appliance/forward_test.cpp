@@ -2,8 +2,8 @@
 // paths of docs/architecture.md): downlink frames replayed from an rx_pcap on the network-side
 // port, forwarded frames read back from the user-side port's tx_pcap after
 // SIGTERM, and every fast-path counter checked against what was sent.
-#include "tests/appliance/harness.hpp"
-#include "tests/appliance/packets.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/packets.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // bad config is refused with every located error before EAL is touched; a
 // bad EAL option, a port that cannot be probed and too few lcores each end
 // the process with exit 1 and a message that says what to fix.
-#include "tests/appliance/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <gtest/gtest.h>
 

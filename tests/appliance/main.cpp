@@ -1,7 +1,7 @@
 // GoogleTest main for the end-to-end tests: after GoogleTest's own flags,
 // argv holds the programs under test, in the order meson passes them:
 // warmgate warmgatectl warmgate-config wg-pcapgen.
-#include "tests/appliance/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,8 +3,8 @@
 // Master puts a priority-0 advert on the wire (RFC 5798 §6.4.3) before the
 // ports stop: the port's tx_pcap, complete once the process has exited,
 // holds it.
-#include "tests/appliance/harness.hpp"
-#include "tests/appliance/packets.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/packets.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,8 @@
 // read with DPDK's own client, dpdk-telemetry.py, shows the counters that
 // `warmgatectl --json display statistics` shows (one X-macro definition,
 // every view), once traffic has stopped.
-#include "tests/appliance/harness.hpp"
-#include "tests/appliance/packets.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/packets.hpp"
 
 #include <gtest/gtest.h>
 

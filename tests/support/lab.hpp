@@ -9,7 +9,7 @@
 // Thread-safety: single-threaded, like the tests that use it.
 #pragma once
 
-#include "tests/appliance/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <memory>
 #include <string>

@@ -3,7 +3,7 @@
 // Thread-safety: single-threaded, like the tests.
 #pragma once
 
-#include "tests/appliance/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "tests/appliance/harness.hpp"
+#include "tests/support/harness.hpp"
 
 #include <fcntl.h>
 #include <sys/prctl.h>

@@ -1,4 +1,4 @@
-#include "tests/appliance/wire.hpp"
+#include "tests/support/wire.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

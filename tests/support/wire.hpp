@@ -9,8 +9,8 @@
 // thread of its own (PeerRouter does so); nothing is shared between Wires.
 #pragma once
 
-#include "tests/appliance/harness.hpp"
-#include "tests/appliance/packets.hpp"
+#include "tests/support/harness.hpp"
+#include "tests/support/packets.hpp"
 
 #include <atomic>
 #include <chrono>

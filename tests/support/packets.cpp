@@ -1,4 +1,4 @@
-#include "tests/appliance/packets.hpp"
+#include "tests/support/packets.hpp"
 
 #include <algorithm>
 #include <cstdio>
