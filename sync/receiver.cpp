@@ -1,31 +1,20 @@
 // The Slave side of a remote-backup profile (receiver.hpp). Protocol:
 // docs/sync-protocol.md.
 #include "sync/receiver.hpp"
+#include "common/x_names.hpp"
 
 #include <algorithm>
 
 namespace wg::sync::rx {
 
+constexpr const char* kEventKindNames[] = {WG_SYNC_RX_EVENTS(WG_X_KEY_NAME)};
 const char* to_string(EventKind k) {
-    switch (k) {
-#define WG_X(key, meaning)                                                                                   \
-    case EventKind::key:                                                                                     \
-        return #key;
-        WG_SYNC_RX_EVENTS(WG_X)
-#undef WG_X
-    }
-    return "?";
+    return x_name(kEventKindNames, k);
 }
 
+constexpr const char* kActionKindNames[] = {WG_SYNC_RX_ACTIONS(WG_X_KEY_NAME)};
 const char* to_string(ActionKind k) {
-    switch (k) {
-#define WG_X(key, meaning)                                                                                   \
-    case ActionKind::key:                                                                                    \
-        return #key;
-        WG_SYNC_RX_ACTIONS(WG_X)
-#undef WG_X
-    }
-    return "?";
+    return x_name(kActionKindNames, k);
 }
 
 Receiver::Receiver(const ProfileOptions& opt, arp::Service& arp, ProfileStats& stats)

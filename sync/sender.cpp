@@ -1,6 +1,7 @@
 // The Master side of a remote-backup profile (sender.hpp). Protocol:
 // docs/sync-protocol.md.
 #include "sync/sender.hpp"
+#include "common/x_names.hpp"
 
 #include <algorithm>
 
@@ -20,26 +21,14 @@ uint16_t age_of(Time expires, Time now) {
 
 } // namespace
 
+constexpr const char* kEventKindNames[] = {WG_SYNC_TX_EVENTS(WG_X_KEY_NAME)};
 const char* to_string(EventKind k) {
-    switch (k) {
-#define WG_X(key, meaning)                                                                                   \
-    case EventKind::key:                                                                                     \
-        return #key;
-        WG_SYNC_TX_EVENTS(WG_X)
-#undef WG_X
-    }
-    return "?";
+    return x_name(kEventKindNames, k);
 }
 
+constexpr const char* kActionKindNames[] = {WG_SYNC_TX_ACTIONS(WG_X_KEY_NAME)};
 const char* to_string(ActionKind k) {
-    switch (k) {
-#define WG_X(key, meaning)                                                                                   \
-    case ActionKind::key:                                                                                    \
-        return #key;
-        WG_SYNC_TX_ACTIONS(WG_X)
-#undef WG_X
-    }
-    return "?";
+    return x_name(kActionKindNames, k);
 }
 
 Sender::Sender(const ProfileOptions& opt, uint64_t epoch, const arp::Service& arp, ProfileStats& stats,
